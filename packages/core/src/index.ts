@@ -1,0 +1,37 @@
+export {
+  type AuthorizationCredentials,
+  type BasicClientCredentials,
+  MAX_AUTHORIZATION_LENGTH,
+  MAX_TOKEN68_LENGTH,
+  parseAuthorization,
+  parseBasicClientCredentials,
+} from './authorization-header.js';
+export { decodeBase64Url, encodeBase64Url } from './base64url.js';
+export { constantTimeEqual } from './constant-time.js';
+export {
+  AccessDenied,
+  ErrorCode,
+  fail,
+  InsufficientScope,
+  InvalidClient,
+  InvalidGrant,
+  InvalidRequest,
+  InvalidScope,
+  InvalidTarget,
+  InvalidToken,
+  MethodNotAllowed,
+  NotFound,
+  ok,
+  PayloadTooLarge,
+  type Result,
+  ServerError,
+  TemporarilyUnavailable,
+  TesseraError,
+  type TesseraErrorOptions,
+  UnauthorizedClient,
+  UnsupportedGrantType,
+  UnsupportedMediaType,
+  UnsupportedTokenType,
+} from './errors.js';
+export { formatScope, parseScope } from './scope.js';
+export { formatChallenge } from './www-authenticate.js';

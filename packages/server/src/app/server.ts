@@ -1,0 +1,136 @@
+import { createServer } from 'node:net';
+import type { pino } from 'pino';
+import { issuerFor, type ServerConfig } from '../config/server-config.js';
+import { createDiscoveryEndpoint } from '../endpoints/discovery.js';
+import { createIntrospectionEndpoint } from '../endpoints/introspect.js';
+import { createJwksEndpoint } from '../endpoints/jwks.js';
+import { endpointUrl, PATHS } from '../endpoints/paths.js';
+import { createRevocationEndpoint } from '../endpoints/revoke.js';
+import { createTokenEndpoint } from '../endpoints/token.js';
+import { createHttpApp } from '../http/app.js';
+import { createLogger } from '../http/logger.js';
+import { AccessTokenService } from '../services/access-tokens.js';
+import { ClientAuthenticator } from '../services/client-authentication.js';
+import { ClientCredentialsGrant } from '../services/grants/client-credentials.js';
+import { MemoryEphemeralStore } from '../store/ephemeral-store.js';
+import { DEFAULT_ACCESS_TOKEN_TTL, JWKS_MAX_AGE, openTessera, type Tessera } from './tessera.js';
+
+/** A server picks up keys rotated by another process within this long. */
+const KEY_REFRESH_MS = 2000;
+const PURGE_INTERVAL_MS = 3600 * 1000;
+
+export interface RunningServer {
+  readonly url: string;
+  readonly issuer: string;
+  readonly tessera: Tessera;
+  readonly logger: pino.Logger;
+  /** Stops accepting connections, finishes requests in flight, then closes the store. */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  /** Where logs go; standard output by default. */
+  readonly logDestination?: pino.DestinationStream;
+  readonly now?: () => number;
+}
+
+/**
+ * Starts the authorization server.
+ *
+ * @example const server = await startServer(resolveServerConfig({}, process.cwd(), process.env));
+ */
+export async function startServer(
+  config: ServerConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const tessera = await openTessera({
+    database: config.database,
+    masterKey: config.masterKey,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  try {
+    await tessera.signingKeys.ensureKey('ES256');
+    const port = config.port === 0 && config.issuer === undefined ? await freePort(config.host) : config.port;
+    const issuer = issuerFor(config, port);
+    const replayCache = new MemoryEphemeralStore();
+    const accessTokens = new AccessTokenService({
+      issuer,
+      signingKeys: tessera.signingKeys,
+      resourceServers: tessera.resourceServers,
+      tokens: tessera.tokens,
+      minter: tessera.minter,
+      now: tessera.now,
+      defaultTtl: DEFAULT_ACCESS_TOKEN_TTL,
+    });
+    const authenticator = new ClientAuthenticator({
+      clients: tessera.clients,
+      minter: tessera.minter,
+      replayCache,
+      issuer,
+      tokenEndpoint: endpointUrl(issuer, PATHS.token),
+      now: tessera.now,
+    });
+    const app = createHttpApp({
+      logger,
+      bodyLimit: config.bodyLimit,
+      ...(config.tls ? { https: config.tls } : {}),
+      endpoints: {
+        token: createTokenEndpoint({
+          authenticator,
+          clientCredentials: new ClientCredentialsGrant(accessTokens, tessera.resourceServers, issuer),
+        }),
+        introspection: createIntrospectionEndpoint({ authenticator, accessTokens }),
+        revocation: createRevocationEndpoint({ authenticator, accessTokens }),
+        discovery: createDiscoveryEndpoint({ issuer, resourceServers: tessera.resourceServers }),
+        jwks: createJwksEndpoint(tessera.signingKeys, JWKS_MAX_AGE),
+        ready: () => tessera.database.ping(),
+      },
+    });
+    await app.listen({ host: config.host, port });
+    const address = app.server.address();
+    const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+    const scheme = config.tls ? 'https' : 'http';
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+    const stopWatching = tessera.signingKeys.watch(KEY_REFRESH_MS, (error) =>
+      logger.error({ err: error }, 'could not reload signing keys'),
+    );
+    const purge = setInterval(() => {
+      tessera.tokens
+        .purgeExpired(tessera.now())
+        .catch((error) => logger.error({ err: error }, 'could not purge expired tokens'));
+    }, PURGE_INTERVAL_MS);
+    purge.unref();
+
+    return {
+      url: `${scheme}://${host}:${boundPort}`,
+      issuer,
+      tessera,
+      logger,
+      async close() {
+        stopWatching();
+        clearInterval(purge);
+        await app.close();
+        await replayCache.close();
+        await tessera.close();
+      },
+    };
+  } catch (error) {
+    await tessera.close();
+    throw error;
+  }
+}
+
+/** A port free on `host` now, so the issuer can name it before the server listens. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}

@@ -1,0 +1,78 @@
+import { ClientService } from '../services/clients.js';
+import { deriveKey } from '../services/key-derivation.js';
+import { loadMasterKey } from '../services/master-key.js';
+import { SecretMinter } from '../services/minted-secret.js';
+import { ResourceServerService } from '../services/resource-servers.js';
+import { SealedBox } from '../services/sealed-box.js';
+import { SigningKeyService } from '../services/signing-keys.js';
+import { SqlClientStore } from '../store/client-store.js';
+import { type Database, type DatabaseLocation, openDatabase } from '../store/database.js';
+import { SqlResourceServerStore } from '../store/resource-server-store.js';
+import { SqlSigningKeyStore } from '../store/signing-key-store.js';
+import { SqlTokenStore } from '../store/token-store.js';
+
+/** Access tokens live this long unless their client or API says otherwise. */
+export const DEFAULT_ACCESS_TOKEN_TTL = 15 * 60;
+/** No client or API may set a longer access-token lifetime. */
+export const MAX_ACCESS_TOKEN_TTL = 24 * 3600;
+/** How long verifiers may cache the JWKS, and so how far ahead a new key is published. */
+export const JWKS_MAX_AGE = 5 * 60;
+
+export interface TesseraOptions {
+  readonly database: DatabaseLocation;
+  readonly masterKey: { readonly fromEnv: string | undefined; readonly file: string };
+  readonly now?: () => number;
+}
+
+/** The store and the services over it: what the server and every CLI command share. */
+export interface Tessera {
+  readonly database: Database;
+  readonly now: () => number;
+  readonly sealer: SealedBox;
+  readonly minter: SecretMinter;
+  readonly clients: ClientService;
+  readonly resourceServers: ResourceServerService;
+  readonly signingKeys: SigningKeyService;
+  readonly tokens: SqlTokenStore;
+  close(): Promise<void>;
+}
+
+export const systemClock = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Opens the database (migrating it), loads the master key and builds the services.
+ *
+ * @example const tessera = await openTessera({ database: { dialect: 'sqlite', path: '/tmp/t.db' }, masterKey: { fromEnv: undefined, file: '/tmp/master.key' } });
+ */
+export async function openTessera(options: TesseraOptions): Promise<Tessera> {
+  const masterKey = loadMasterKey(options.masterKey);
+  const now = options.now ?? systemClock;
+  const database = await openDatabase(options.database);
+  const sealer = new SealedBox(deriveKey(masterKey, 'seal'));
+  const minter = new SecretMinter(deriveKey(masterKey, 'secret-mac'), deriveKey(masterKey, 'secret-hash'));
+  const clientStore = new SqlClientStore(database.db);
+  const resourceServerStore = new SqlResourceServerStore(database.db);
+  const signingKeys = new SigningKeyService({
+    store: new SqlSigningKeyStore(database.db),
+    sealer,
+    now,
+    longestTokenLifetime: async () =>
+      Math.max(
+        DEFAULT_ACCESS_TOKEN_TTL,
+        (await clientStore.longestAccessTokenTtl()) ?? 0,
+        (await resourceServerStore.longestTokenTtl()) ?? 0,
+      ),
+  });
+  await signingKeys.refresh();
+  return {
+    database,
+    now,
+    sealer,
+    minter,
+    clients: new ClientService(clientStore, minter, now, MAX_ACCESS_TOKEN_TTL),
+    resourceServers: new ResourceServerService(resourceServerStore, signingKeys, sealer, now),
+    signingKeys,
+    tokens: new SqlTokenStore(database.db),
+    close: () => database.close(),
+  };
+}

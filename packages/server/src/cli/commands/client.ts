@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { AUTH_METHODS } from '../../services/clients.js';
+import type { ClientRecord } from '../../store/client-store.js';
+import { withTessera } from '../open-tessera.js';
+import { isoTime, printResult } from '../output.js';
+import {
+  choiceFlag,
+  DB_FLAG,
+  durationFlag,
+  JSON_FLAG,
+  parseFlags,
+  requireFlag,
+  scopeFlag,
+} from '../parse-flags.js';
+import { UsageError } from '../usage-error.js';
+
+export const CLIENT_USAGE = `tessera client create --name S --grant G [--grant G…] [--scope "a b"] [--redirect-uri U…]
+                      [--auth-method M] [--token-format jwt|opaque] [--audience A…] [--resource-server]
+                      [--access-token-ttl DURATION] [--jwks FILE] [--db URL] [--json]
+tessera client list [--db URL] [--json]
+tessera client delete ID [--db URL] [--json]`;
+
+export async function clientCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  switch (action) {
+    case 'create':
+      return create(rest);
+    case 'list':
+      return list(rest);
+    case 'delete':
+      return remove(rest);
+    default:
+      throw new UsageError(`tessera client: expected create, list or delete`);
+  }
+}
+
+async function create(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, {
+    ...DB_FLAG,
+    ...JSON_FLAG,
+    name: { type: 'string' },
+    grant: { type: 'string', multiple: true },
+    scope: { type: 'string' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'auth-method': { type: 'string' },
+    'token-format': { type: 'string' },
+    audience: { type: 'string', multiple: true },
+    'resource-server': { type: 'boolean', default: false },
+    'access-token-ttl': { type: 'string' },
+    jwks: { type: 'string' },
+  });
+  const input = {
+    name: requireFlag(values.name, 'name'),
+    grantTypes: requireFlag(values.grant, 'grant'),
+    scopes: scopeFlag(values.scope),
+    redirectUris: values['redirect-uri'] ?? [],
+    authMethod: choiceFlag(values['auth-method'], 'auth-method', AUTH_METHODS) ?? 'client_secret_basic',
+    audiences: values.audience ?? [],
+    resourceServer: values['resource-server'] ?? false,
+    ...optional(
+      'tokenFormat',
+      choiceFlag(values['token-format'], 'token-format', ['jwt', 'opaque'] as const),
+    ),
+    ...optional('accessTokenTtl', durationFlag(values['access-token-ttl'], 'access-token-ttl')),
+    ...optional('jwks', values.jwks === undefined ? undefined : readJwks(values.jwks)),
+  };
+  const { client, secret } = await withTessera(values.db, (tessera) => tessera.clients.create(input));
+  printResult(
+    values.json ?? false,
+    { client_id: client.id, ...(secret === undefined ? {} : { client_secret: secret }), ...describe(client) },
+    [
+      `client_id:     ${client.id}`,
+      ...(secret === undefined
+        ? []
+        : [`client_secret: ${secret}`, 'The secret is shown only now: store it safely.']),
+    ],
+  );
+  return 0;
+}
+
+async function list(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, { ...DB_FLAG, ...JSON_FLAG });
+  const clients = await withTessera(values.db, (tessera) => tessera.clients.list());
+  printResult(
+    values.json ?? false,
+    { clients: clients.map((client) => ({ client_id: client.id, ...describe(client) })) },
+    clients.length === 0
+      ? ['no clients']
+      : clients.map(
+          (client) =>
+            `${client.id}  ${client.name}  ${client.grantTypes.join(',')}  ${client.scopes.join(' ')}`,
+        ),
+  );
+  return 0;
+}
+
+async function remove(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { ...DB_FLAG, ...JSON_FLAG }, 1);
+  const id = requireFlag(positionals[0], 'client id (tessera client delete ID)');
+  const deleted = await withTessera(values.db, (tessera) => tessera.clients.delete(id));
+  if (!deleted) throw new UsageError(`no client ${id}`);
+  printResult(values.json ?? false, { client_id: id, deleted: true }, [`deleted ${id}`]);
+  return 0;
+}
+
+function describe(client: ClientRecord) {
+  return {
+    name: client.name,
+    grant_types: client.grantTypes,
+    scope: client.scopes.join(' '),
+    redirect_uris: client.redirectUris,
+    token_endpoint_auth_method: client.authMethod,
+    audiences: client.audiences,
+    token_format: client.tokenFormat,
+    access_token_ttl: client.accessTokenTtl,
+    resource_server: client.resourceServer,
+    created_at: isoTime(client.createdAt),
+  };
+}
+
+function readJwks(file: string): { keys: object[] } {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new UsageError(`--jwks: cannot read a JSON Web Key Set from ${file}`);
+  }
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;

@@ -1,0 +1,10 @@
+/**
+ * Prints a command's result: with `--json`, exactly one JSON object on stdout; otherwise
+ * the human lines.
+ */
+export function printResult(json: boolean, result: object, humanLines: readonly string[]): void {
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else process.stdout.write(`${humanLines.join('\n')}\n`);
+}
+
+export const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString();

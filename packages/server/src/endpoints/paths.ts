@@ -1,0 +1,12 @@
+/** Where each endpoint is served, relative to the issuer. */
+export const PATHS = {
+  token: '/token',
+  introspection: '/introspect',
+  revocation: '/revoke',
+  jwks: '/jwks',
+  oauthMetadata: '/.well-known/oauth-authorization-server',
+  openidMetadata: '/.well-known/openid-configuration',
+} as const;
+
+/** The absolute URL of an endpoint under `issuer`. */
+export const endpointUrl = (issuer: string, path: string) => `${issuer.replace(/\/$/, '')}${path}`;

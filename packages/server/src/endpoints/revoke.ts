@@ -1,0 +1,37 @@
+import { ErrorCode, InvalidRequest } from '@tessera/core';
+import type { AccessTokenService } from '../services/access-tokens.js';
+import type { ClientAuthenticator } from '../services/client-authentication.js';
+import {
+  type EndpointRequest,
+  type EndpointResponse,
+  NO_STORE,
+  presentedClientCredentials,
+  refuseRepeatedParams,
+  requiredParam,
+} from './endpoint-io.js';
+
+export interface RevocationEndpointDeps {
+  authenticator: ClientAuthenticator;
+  accessTokens: AccessTokenService;
+}
+
+/**
+ * RFC 7009 token revocation. A client revokes only tokens issued to it; an unknown or
+ * expired token is answered 200 like a revoked one (§2.2). `token_type_hint` is optional
+ * and ignored: every kind of token is looked up.
+ */
+export function createRevocationEndpoint(deps: RevocationEndpointDeps) {
+  return async function revocationEndpoint(request: EndpointRequest): Promise<EndpointResponse> {
+    refuseRepeatedParams(request.form);
+    const authenticated = await deps.authenticator.authenticate(presentedClientCredentials(request));
+    if (!authenticated.ok) throw authenticated.error;
+    const outcome = await deps.accessTokens.revoke(
+      requiredParam(request.form, 'token'),
+      authenticated.value.id,
+    );
+    if (outcome === 'not-owner') {
+      throw new InvalidRequest(ErrorCode.ACCESS_DENIED, 'The token was not issued to this client.');
+    }
+    return { status: 200, headers: NO_STORE };
+  };
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, InvalidRequest, MethodNotAllowed, NotFound } from '@tessera/core';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import type { pino } from 'pino';
+import type { EndpointRequest, EndpointResponse } from '../endpoints/endpoint-io.js';
+import { PATHS } from '../endpoints/paths.js';
+import { errorHeaders, toTesseraError } from './error-response.js';
+import { parseFormBody } from './form-body.js';
+
+type Endpoint = (request: EndpointRequest) => Promise<EndpointResponse>;
+
+export interface HttpEndpoints {
+  readonly token: Endpoint;
+  readonly introspection: Endpoint;
+  readonly revocation: Endpoint;
+  readonly discovery: () => Promise<EndpointResponse>;
+  readonly jwks: () => Promise<EndpointResponse>;
+  /** Resolves when the store answers. */
+  readonly ready: () => Promise<void>;
+}
+
+export interface HttpAppOptions {
+  readonly endpoints: HttpEndpoints;
+  readonly logger: pino.Logger;
+  readonly bodyLimit: number;
+  readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+}
+
+/** Which methods each path answers, for 405 versus 404. */
+const ALLOWED_METHODS: Record<string, string> = {
+  [PATHS.token]: 'POST',
+  [PATHS.introspection]: 'POST',
+  [PATHS.revocation]: 'POST',
+  [PATHS.jwks]: 'GET, HEAD',
+  [PATHS.oauthMetadata]: 'GET, HEAD',
+  [PATHS.openidMetadata]: 'GET, HEAD',
+  '/healthz': 'GET, HEAD',
+  '/readyz': 'GET, HEAD',
+};
+
+/**
+ * The HTTP face of the authorization server: translates requests to endpoint inputs and
+ * endpoint results to responses, and nothing else.
+ */
+export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    // One line per request, written by the onResponse hook below with what it may show.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      try {
+        done(null, parseFormBody(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ req: request, res: reply, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const refused = toTesseraError(error);
+    if (refused.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: refused.code, detail: refused.detail }, 'request refused');
+    void reply.status(refused.status).headers(errorHeaders(refused)).send(refused.toJSON());
+  });
+
+  app.setNotFoundHandler((request) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = ALLOWED_METHODS[path];
+    if (allowed !== undefined) {
+      throw new MethodNotAllowed(ErrorCode.METHOD_NOT_ALLOWED, `Use ${allowed} here.`);
+    }
+    throw new NotFound(ErrorCode.NOT_FOUND, 'There is nothing here.');
+  });
+
+  const { endpoints } = options;
+  const formRoute = (endpoint: Endpoint) => async (request: FastifyRequest, reply: FastifyReply) =>
+    send(reply, await endpoint(endpointRequest(request)));
+
+  app.post(PATHS.token, formRoute(endpoints.token));
+  app.post(PATHS.introspection, formRoute(endpoints.introspection));
+  app.post(PATHS.revocation, formRoute(endpoints.revocation));
+  app.get(PATHS.jwks, async (_request, reply) => send(reply, await endpoints.jwks()));
+  app.get(PATHS.oauthMetadata, async (_request, reply) => send(reply, await endpoints.discovery()));
+  app.get(PATHS.openidMetadata, async (_request, reply) => send(reply, await endpoints.discovery()));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (request, reply) => {
+    try {
+      await endpoints.ready();
+      return { status: 'ready' };
+    } catch (error) {
+      request.log.warn({ err: error }, 'store is not answering');
+      return reply.status(503).send({ status: 'unavailable' });
+    }
+  });
+
+  return app;
+}
+
+function endpointRequest(request: FastifyRequest): EndpointRequest {
+  if (request.url.includes('?')) {
+    throw new InvalidRequest(
+      ErrorCode.CREDENTIAL_IN_URL,
+      'Send parameters in the request body, never in the URL.',
+    );
+  }
+  if (!(request.body instanceof URLSearchParams)) {
+    throw new InvalidRequest(
+      ErrorCode.CONTENT_TYPE,
+      'Send parameters as application/x-www-form-urlencoded in the request body.',
+    );
+  }
+  // Node keeps only the first of repeated Authorization headers; the raw list shows them all.
+  const { rawHeaders } = request.raw;
+  let authorizationHeaders = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === 'authorization') authorizationHeaders++;
+  }
+  if (authorizationHeaders > 1) {
+    throw new InvalidRequest(ErrorCode.REQUEST_MALFORMED, 'Send one Authorization header.');
+  }
+  return { form: request.body, authorization: request.headers.authorization };
+}
+
+function send(reply: FastifyReply, response: EndpointResponse): FastifyReply {
+  reply.status(response.status);
+  if (response.headers) reply.headers(response.headers);
+  return response.body === undefined ? reply.send() : reply.send(response.body);
+}

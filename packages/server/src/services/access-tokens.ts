@@ -1,0 +1,203 @@
+import { type CryptoKey, importJWK, type JWTPayload, jwtVerify, type KeyObject } from 'jose';
+import type { ClientRecord } from '../store/client-store.js';
+import type { ResourceServerRecord } from '../store/resource-server-store.js';
+import type { TokenStore } from '../store/token-store.js';
+import { newIdentifier } from './identifiers.js';
+import { signCompactJws } from './jws-signer.js';
+import { SecretKind, type SecretMinter } from './minted-secret.js';
+import type { ResourceServerService } from './resource-servers.js';
+import type { SigningKeyService } from './signing-keys.js';
+
+/** The claims of an access token, JWT (RFC 9068) or opaque alike. */
+export interface AccessTokenClaims {
+  readonly iss: string;
+  readonly sub: string;
+  readonly aud: string | string[];
+  readonly client_id: string;
+  readonly scope: string;
+  readonly exp: number;
+  readonly iat: number;
+  readonly jti: string;
+}
+
+export interface IssuedAccessToken {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  readonly scope: string;
+}
+
+export interface IssueAccessTokenInput {
+  readonly client: ClientRecord;
+  readonly subject: string;
+  readonly audience: string;
+  readonly scopes: readonly string[];
+  /** The API registered for the audience, if any: it sets format, lifetime and algorithm. */
+  readonly api: ResourceServerRecord | null;
+}
+
+export type RevokeOutcome = 'revoked' | 'unknown' | 'not-owner';
+
+export interface AccessTokenServiceOptions {
+  issuer: string;
+  signingKeys: SigningKeyService;
+  resourceServers: ResourceServerService;
+  tokens: TokenStore;
+  minter: SecretMinter;
+  now: () => number;
+  defaultTtl: number;
+}
+
+const VERIFY_ALGS = ['ES256', 'RS256', 'EdDSA', 'HS256'];
+
+/** Issues access tokens, and answers for them: introspection and revocation. */
+export class AccessTokenService {
+  private readonly importedKeys = new Map<string, CryptoKey | KeyObject | Uint8Array>();
+
+  constructor(private readonly options: AccessTokenServiceOptions) {}
+
+  async issue(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
+    const { client, api } = input;
+    const now = this.options.now();
+    const ttl = client.accessTokenTtl ?? api?.tokenTtl ?? this.options.defaultTtl;
+    const claims: AccessTokenClaims = {
+      iss: this.options.issuer,
+      sub: input.subject,
+      aud: input.audience,
+      client_id: client.id,
+      scope: input.scopes.join(' '),
+      exp: now + ttl,
+      iat: now,
+      jti: newIdentifier('jti'),
+    };
+    const format = client.tokenFormat ?? api?.tokenFormat ?? 'jwt';
+    const accessToken = format === 'jwt' ? this.signJwt(claims, api) : await this.storeOpaque(claims);
+    return { accessToken, expiresIn: ttl, scope: claims.scope };
+  }
+
+  /** The claims of an active token, or null for one that is unknown, expired, revoked or forged. */
+  async introspect(token: string): Promise<AccessTokenClaims | null> {
+    const found = await this.find(token);
+    if (found === null || found.claims.exp <= this.options.now()) return null;
+    if (found.kind === 'jwt' && (await this.options.tokens.isRevoked(found.claims.jti))) return null;
+    return found.claims;
+  }
+
+  /** Revokes a token issued to `clientId` (RFC 7009); others' tokens are left alone. */
+  async revoke(token: string, clientId: string): Promise<RevokeOutcome> {
+    const found = await this.find(token);
+    if (found === null || found.claims.exp <= this.options.now()) return 'unknown';
+    if (found.claims.client_id !== clientId) return 'not-owner';
+    await this.options.tokens.revoke(
+      { jti: found.claims.jti, clientId, expiresAt: found.claims.exp, revokedAt: this.options.now() },
+      found.kind === 'opaque' ? found.hash : undefined,
+    );
+    return 'revoked';
+  }
+
+  private signJwt(claims: AccessTokenClaims, api: ResourceServerRecord | null): string {
+    const key = this.options.resourceServers.signingKeyFor(api);
+    if (key === undefined) throw new Error(`no signing key in service for ${api?.alg ?? 'ES256'}`);
+    return signCompactJws({ typ: 'at+jwt' }, claims, key);
+  }
+
+  private async storeOpaque(claims: AccessTokenClaims): Promise<string> {
+    const token = this.options.minter.mint(SecretKind.opaqueAccessToken);
+    await this.options.tokens.insertOpaque({
+      hash: this.options.minter.hash(token),
+      jti: claims.jti,
+      clientId: claims.client_id,
+      subject: claims.sub,
+      audience: typeof claims.aud === 'string' ? [claims.aud] : claims.aud,
+      scope: claims.scope,
+      issuedAt: claims.iat,
+      expiresAt: claims.exp,
+      revokedAt: null,
+    });
+    return token;
+  }
+
+  private async find(
+    token: string,
+  ): Promise<
+    | { kind: 'jwt'; claims: AccessTokenClaims }
+    | { kind: 'opaque'; hash: string; claims: AccessTokenClaims }
+    | null
+  > {
+    const { minter } = this.options;
+    if (minter.isAuthentic(token, SecretKind.opaqueAccessToken)) {
+      const hash = minter.hash(token);
+      const record = await this.options.tokens.findOpaque(hash);
+      if (record === null || record.revokedAt !== null) return null;
+      const aud =
+        record.audience.length === 1 && record.audience[0] !== undefined
+          ? record.audience[0]
+          : [...record.audience];
+      return {
+        kind: 'opaque',
+        hash,
+        claims: {
+          iss: this.options.issuer,
+          sub: record.subject,
+          aud,
+          client_id: record.clientId,
+          scope: record.scope,
+          exp: record.expiresAt,
+          iat: record.issuedAt,
+          jti: record.jti,
+        },
+      };
+    }
+    const claims = await this.verifyOwnJwt(token);
+    return claims === null ? null : { kind: 'jwt', claims };
+  }
+
+  /** Checks a JWT this server issued; expiry is judged by the caller. */
+  private async verifyOwnJwt(token: string): Promise<AccessTokenClaims | null> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, (header) => this.keyFor(header.kid, header.alg), {
+        issuer: this.options.issuer,
+        typ: 'at+jwt',
+        algorithms: VERIFY_ALGS,
+        requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
+        // Expiry is the caller's to judge, against its own clock.
+        currentDate: new Date(0),
+      }));
+    } catch {
+      return null;
+    }
+    const { sub, aud, client_id, scope, exp, iat, jti } = payload;
+    if (typeof client_id !== 'string' || typeof sub !== 'string' || typeof jti !== 'string') return null;
+    if (typeof exp !== 'number' || typeof iat !== 'number' || aud === undefined) return null;
+    return {
+      iss: this.options.issuer,
+      sub,
+      aud,
+      client_id,
+      scope: typeof scope === 'string' ? scope : '',
+      exp,
+      iat,
+      jti,
+    };
+  }
+
+  private async keyFor(
+    kid: string | undefined,
+    alg: string | undefined,
+  ): Promise<CryptoKey | KeyObject | Uint8Array> {
+    if (kid === undefined || alg === undefined) throw new Error('token has no kid');
+    const published = this.options.signingKeys.verificationKey(kid);
+    if (published !== undefined) {
+      if (published.alg !== alg) throw new Error('alg does not match the key');
+      let key = this.importedKeys.get(kid);
+      if (key === undefined) {
+        key = await importJWK(published.publicJwk, alg);
+        this.importedKeys.set(kid, key);
+      }
+      return key;
+    }
+    const hmac = alg === 'HS256' ? await this.options.resourceServers.hmacKeyById(kid) : undefined;
+    if (hmac === undefined) throw new Error('unknown kid');
+    return hmac.key;
+  }
+}

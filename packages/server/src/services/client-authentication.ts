@@ -1,0 +1,200 @@
+import {
+  constantTimeEqual,
+  ErrorCode,
+  fail,
+  InvalidClient,
+  InvalidRequest,
+  ok,
+  parseAuthorization,
+  parseBasicClientCredentials,
+  type Result,
+} from '@tessera/core';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import type { ClientRecord } from '../store/client-store.js';
+import type { EphemeralStore } from '../store/ephemeral-store.js';
+import type { ClientService } from './clients.js';
+import { SecretKind, type SecretMinter } from './minted-secret.js';
+import { CLOCK_TOLERANCE_SECONDS } from './signing-keys.js';
+
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** Algorithms a client may sign its assertion with: asymmetric only, so no shared secret. */
+export const CLIENT_ASSERTION_ALGS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'];
+/** An assertion valid for longer than this is refused: it would be a long-lived credential. */
+const MAX_ASSERTION_LIFETIME_SECONDS = 600;
+
+/** What a request to the token, introspection or revocation endpoint presented. */
+export interface PresentedClientCredentials {
+  readonly authorization: string | undefined;
+  readonly clientId: string | undefined;
+  readonly clientSecret: string | undefined;
+  readonly clientAssertionType: string | undefined;
+  readonly clientAssertion: string | undefined;
+}
+
+export interface ClientAuthenticatorOptions {
+  clients: ClientService;
+  minter: SecretMinter;
+  replayCache: EphemeralStore;
+  issuer: string;
+  tokenEndpoint: string;
+  now: () => number;
+}
+
+type Method = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+type AuthFailure = InvalidClient | InvalidRequest;
+
+const rejected = (code: (typeof ErrorCode)[keyof typeof ErrorCode], detail: string) =>
+  fail(new InvalidClient(code, 'Client authentication failed.', { detail }));
+
+/**
+ * Authenticates the client of a request by exactly one method (RFC 6749 §2.3): HTTP Basic,
+ * a secret in the form body, or a signed JWT (RFC 7523) whose `jti` is never accepted twice.
+ * Every failure gets the same public answer, so it never tells whether a client exists.
+ */
+export class ClientAuthenticator {
+  constructor(private readonly options: ClientAuthenticatorOptions) {}
+
+  async authenticate(presented: PresentedClientCredentials): Promise<Result<ClientRecord, AuthFailure>> {
+    const methods: Method[] = [];
+    if (presented.authorization !== undefined) methods.push('client_secret_basic');
+    if (presented.clientSecret !== undefined) methods.push('client_secret_post');
+    if (presented.clientAssertion !== undefined || presented.clientAssertionType !== undefined) {
+      methods.push('private_key_jwt');
+    }
+    if (methods.length > 1) {
+      return fail(
+        new InvalidRequest(ErrorCode.CLIENT_AUTH_MULTIPLE, 'Use exactly one client authentication method.'),
+      );
+    }
+    const method = methods[0] ?? (presented.clientId === undefined ? undefined : 'none');
+    switch (method) {
+      case undefined:
+        return rejected(ErrorCode.CLIENT_AUTH_MISSING, 'no client authentication presented');
+      case 'client_secret_basic':
+        return this.basic(presented);
+      case 'client_secret_post':
+        return this.withSecret('client_secret_post', presented.clientId, presented.clientSecret ?? '');
+      case 'private_key_jwt':
+        return this.assertion(presented);
+      case 'none':
+        return this.publicClient(presented.clientId ?? '');
+    }
+  }
+
+  private async basic(presented: PresentedClientCredentials): Promise<Result<ClientRecord, AuthFailure>> {
+    const parsed = parseAuthorization(presented.authorization ?? '');
+    const credentials = parsed?.scheme === 'basic' ? parseBasicClientCredentials(parsed.token68) : null;
+    if (credentials === null) {
+      return rejected(ErrorCode.CLIENT_AUTH_METHOD, 'Authorization header is not valid Basic credentials');
+    }
+    if (presented.clientId !== undefined && presented.clientId !== credentials.clientId) {
+      return fail(
+        new InvalidRequest(ErrorCode.PARAM_INVALID, 'client_id does not match the authenticated client.'),
+      );
+    }
+    return this.withSecret('client_secret_basic', credentials.clientId, credentials.clientSecret);
+  }
+
+  private async withSecret(
+    method: Method,
+    clientId: string | undefined,
+    secret: string,
+  ): Promise<Result<ClientRecord, AuthFailure>> {
+    if (clientId === undefined) {
+      return fail(new InvalidRequest(ErrorCode.PARAM_MISSING, 'client_id is required with client_secret.'));
+    }
+    // A secret we did not mint fails its MAC: refused before any database lookup.
+    if (!this.options.minter.isAuthentic(secret, SecretKind.clientSecret)) {
+      return rejected(ErrorCode.CLIENT_SECRET_MISMATCH, 'client secret is not one this server minted');
+    }
+    const client = await this.options.clients.find(clientId);
+    if (client === null) return rejected(ErrorCode.CLIENT_UNKNOWN, 'unknown client');
+    if (client.authMethod !== method) {
+      return rejected(
+        ErrorCode.CLIENT_AUTH_METHOD,
+        `client is registered for ${client.authMethod}, used ${method}`,
+      );
+    }
+    if (
+      client.secretHash === null ||
+      !constantTimeEqual(this.options.minter.hash(secret), client.secretHash)
+    ) {
+      return rejected(ErrorCode.CLIENT_SECRET_MISMATCH, 'client secret does not match');
+    }
+    return ok(client);
+  }
+
+  private async assertion(presented: PresentedClientCredentials): Promise<Result<ClientRecord, AuthFailure>> {
+    const { clientAssertion, clientAssertionType } = presented;
+    if (clientAssertion === undefined || clientAssertionType === undefined) {
+      return fail(
+        new InvalidRequest(
+          ErrorCode.PARAM_MISSING,
+          'client_assertion and client_assertion_type are required together.',
+        ),
+      );
+    }
+    if (clientAssertionType !== JWT_BEARER_ASSERTION) {
+      return rejected(ErrorCode.CLIENT_ASSERTION_INVALID, 'unsupported client_assertion_type');
+    }
+    let claimedId: unknown;
+    try {
+      claimedId = decodeJwt(clientAssertion).sub;
+    } catch {
+      return rejected(ErrorCode.CLIENT_ASSERTION_INVALID, 'client_assertion is not a JWT');
+    }
+    if (
+      typeof claimedId !== 'string' ||
+      (presented.clientId !== undefined && presented.clientId !== claimedId)
+    ) {
+      return rejected(
+        ErrorCode.CLIENT_ASSERTION_INVALID,
+        'client_assertion sub is missing or differs from client_id',
+      );
+    }
+    const client = await this.options.clients.find(claimedId);
+    if (client === null) return rejected(ErrorCode.CLIENT_UNKNOWN, 'unknown client');
+    if (client.authMethod !== 'private_key_jwt' || client.jwks === null) {
+      return rejected(ErrorCode.CLIENT_AUTH_METHOD, `client is registered for ${client.authMethod}`);
+    }
+    const now = this.options.now();
+    let claims: { jti?: unknown; exp?: unknown };
+    try {
+      ({ payload: claims } = await jwtVerify(
+        clientAssertion,
+        createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]),
+        {
+          issuer: client.id,
+          subject: client.id,
+          audience: [this.options.issuer, this.options.tokenEndpoint],
+          algorithms: CLIENT_ASSERTION_ALGS,
+          requiredClaims: ['exp', 'jti'],
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          currentDate: new Date(now * 1000),
+        },
+      ));
+    } catch {
+      return rejected(ErrorCode.CLIENT_ASSERTION_INVALID, 'client_assertion failed verification');
+    }
+    const { jti, exp } = claims;
+    if (typeof jti !== 'string' || typeof exp !== 'number' || exp - now > MAX_ASSERTION_LIFETIME_SECONDS) {
+      return rejected(ErrorCode.CLIENT_ASSERTION_INVALID, 'client_assertion jti or exp is unacceptable');
+    }
+    const firstUse = await this.options.replayCache.setIfAbsent(
+      `client-assertion:${client.id}:${jti}`,
+      Math.max(1, exp - now + CLOCK_TOLERANCE_SECONDS),
+    );
+    if (!firstUse)
+      return rejected(ErrorCode.CLIENT_ASSERTION_REPLAYED, 'client_assertion jti was already used');
+    return ok(client);
+  }
+
+  private async publicClient(clientId: string): Promise<Result<ClientRecord, AuthFailure>> {
+    const client = await this.options.clients.find(clientId);
+    if (client === null) return rejected(ErrorCode.CLIENT_UNKNOWN, 'unknown client');
+    if (client.authMethod !== 'none') {
+      return rejected(ErrorCode.CLIENT_AUTH_MISSING, 'confidential client presented no credentials');
+    }
+    return ok(client);
+  }
+}

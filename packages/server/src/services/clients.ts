@@ -1,0 +1,136 @@
+import { createLocalJWKSet } from 'jose';
+import type { ClientRecord, ClientStore, TokenFormat } from '../store/client-store.js';
+import { newIdentifier } from './identifiers.js';
+import { SecretKind, type SecretMinter } from './minted-secret.js';
+import { ValidationError } from './validation-error.js';
+
+export const GRANT_TYPES = [
+  'client_credentials',
+  'authorization_code',
+  'refresh_token',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+] as const;
+export const AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'tls_client_auth',
+  'none',
+] as const;
+/** The methods the token endpoint can check today. */
+export const SUPPORTED_AUTH_METHODS: readonly string[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+];
+const SECRET_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post'];
+
+export interface CreateClientInput {
+  name: string;
+  grantTypes: readonly string[];
+  scopes?: readonly string[];
+  redirectUris?: readonly string[];
+  authMethod?: string;
+  tokenFormat?: TokenFormat;
+  audiences?: readonly string[];
+  resourceServer?: boolean;
+  accessTokenTtl?: number;
+  jwks?: { keys: object[] };
+}
+
+/** OAuth clients: registration, lookup, and the checks a registration must pass. */
+export class ClientService {
+  constructor(
+    private readonly store: ClientStore,
+    private readonly minter: SecretMinter,
+    private readonly now: () => number,
+    private readonly maxAccessTokenTtl: number,
+  ) {}
+
+  /** Registers a client; its secret (for the secret methods) is returned only here. */
+  async create(input: CreateClientInput): Promise<{ client: ClientRecord; secret?: string }> {
+    const authMethod = input.authMethod ?? 'client_secret_basic';
+    this.validate(input, authMethod);
+    const secret = SECRET_METHODS.includes(authMethod)
+      ? this.minter.mint(SecretKind.clientSecret)
+      : undefined;
+    const client: ClientRecord = {
+      id: newIdentifier('cli'),
+      name: input.name,
+      secretHash: secret === undefined ? null : this.minter.hash(secret),
+      authMethod,
+      grantTypes: [...new Set(input.grantTypes)],
+      scopes: [...new Set(input.scopes ?? [])],
+      redirectUris: [...new Set(input.redirectUris ?? [])],
+      audiences: [...new Set(input.audiences ?? [])],
+      tokenFormat: input.tokenFormat ?? null,
+      accessTokenTtl: input.accessTokenTtl ?? null,
+      resourceServer: input.resourceServer ?? false,
+      jwks: input.jwks ?? null,
+      createdAt: this.now(),
+    };
+    await this.store.insert(client);
+    return secret === undefined ? { client } : { client, secret };
+  }
+
+  find(id: string): Promise<ClientRecord | null> {
+    return this.store.findById(id);
+  }
+
+  list(): Promise<ClientRecord[]> {
+    return this.store.list();
+  }
+
+  delete(id: string): Promise<boolean> {
+    return this.store.delete(id);
+  }
+
+  private validate(input: CreateClientInput, authMethod: string): void {
+    if (input.name.trim() === '') throw new ValidationError('name must not be empty');
+    if (input.grantTypes.length === 0) throw new ValidationError('a client needs at least one grant type');
+    for (const grant of input.grantTypes) {
+      if (!(GRANT_TYPES as readonly string[]).includes(grant)) {
+        throw new ValidationError(`unknown grant type ${grant}; one of: ${GRANT_TYPES.join(', ')}`);
+      }
+    }
+    if (!(AUTH_METHODS as readonly string[]).includes(authMethod)) {
+      throw new ValidationError(`unknown auth method ${authMethod}; one of: ${AUTH_METHODS.join(', ')}`);
+    }
+    if (!SUPPORTED_AUTH_METHODS.includes(authMethod)) {
+      throw new ValidationError(`auth method ${authMethod} is not supported yet`);
+    }
+    if (authMethod === 'private_key_jwt') {
+      if (input.jwks === undefined)
+        throw new ValidationError('private_key_jwt needs the client public keys (--jwks)');
+      this.validateJwks(input.jwks);
+    }
+    for (const uri of input.redirectUris ?? []) {
+      if (!URL.canParse(uri) || new URL(uri).hash !== '') {
+        throw new ValidationError(`redirect URI ${uri} must be an absolute URI without a fragment`);
+      }
+    }
+    if (
+      input.accessTokenTtl !== undefined &&
+      !(input.accessTokenTtl > 0 && input.accessTokenTtl <= this.maxAccessTokenTtl)
+    ) {
+      throw new ValidationError(`access token lifetime must be between 1s and ${this.maxAccessTokenTtl}s`);
+    }
+  }
+
+  private validateJwks(jwks: { keys: object[] }): void {
+    if (!Array.isArray(jwks.keys) || jwks.keys.length === 0)
+      throw new ValidationError('the JWKS has no keys');
+    for (const key of jwks.keys as Record<string, unknown>[]) {
+      if ('d' in key || 'k' in key || 'p' in key) {
+        throw new ValidationError(
+          'the JWKS must hold public keys only; it contains private or secret key material',
+        );
+      }
+    }
+    try {
+      createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
+    } catch {
+      throw new ValidationError('the JWKS is not a valid JSON Web Key Set');
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { type Kysely, type Migration, Migrator } from 'kysely';
+import type { Dialect } from './database.js';
+import { initialSchema } from './migrations/0001-initial-schema.js';
+import type { Tables } from './schema.js';
+
+/** Every migration, in order. Never edit one that has shipped: add the next. */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001-initial-schema': initialSchema(dialect),
+  };
+}
+
+export async function migrateToLatest(db: Kysely<Tables>, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(dialect) },
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}

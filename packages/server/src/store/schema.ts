@@ -1,0 +1,71 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables. Times are seconds since the epoch; lists are JSON arrays in text columns;
+ * booleans are 0/1 (SQLite has no boolean). Secrets appear only as keyed hashes, and private
+ * key material only sealed under the master key.
+ */
+export interface Tables {
+  clients: ClientRow;
+  resource_servers: ResourceServerRow;
+  signing_keys: SigningKeyRow;
+  opaque_tokens: OpaqueTokenRow;
+  revocations: RevocationRow;
+}
+
+export interface ClientRow {
+  id: string;
+  name: string;
+  secret_hash: string | null;
+  auth_method: string;
+  grant_types: string;
+  scopes: string;
+  redirect_uris: string;
+  audiences: string;
+  token_format: string | null;
+  access_token_ttl: number | null;
+  resource_server: number;
+  jwks: string | null;
+  created_at: number;
+}
+
+export interface ResourceServerRow {
+  id: string;
+  audience: string;
+  scopes: string;
+  token_format: string;
+  token_ttl: number | null;
+  alg: string;
+  secret_sealed: string | null;
+  created_at: number;
+}
+
+export interface SigningKeyRow {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk_sealed: string;
+  created_at: number;
+  active_at: number;
+  expires_at: number | null;
+}
+
+export interface OpaqueTokenRow {
+  hash: string;
+  jti: string;
+  client_id: string;
+  subject: string;
+  audience: string;
+  scope: string;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface RevocationRow {
+  seq: Generated<number>;
+  jti: string;
+  client_id: string;
+  expires_at: number;
+  revoked_at: number;
+}
