@@ -91,10 +91,9 @@ export async function startTestServer(db: TestDatabase, settings: RawSettings = 
     },
   });
   const config = resolveServerConfig({ db: database.url, port: 0, logLevel: 'debug', ...settings }, dir, {});
-  const server = await startServer(
-    { ...config, masterKey: { fromEnv: undefined, file: join(dir, 'master.key') } },
-    { logDestination },
-  );
+  // With `dir` as the working directory and no env, the master key file sits where a
+  // `tessera` command run in `dir` looks for it.
+  const server = await startServer(config, { logDestination });
   return {
     server,
     issuer: server.issuer,
