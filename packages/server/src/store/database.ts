@@ -3,10 +3,9 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { Dialect } from './dialect.js';
 import { migrateToLatest } from './migrations.js';
 import type { Tables } from './schema.js';
-
-export type Dialect = 'sqlite' | 'postgres';
 
 /** Where the state lives, parsed from a `--db` URL. */
 export type DatabaseLocation =

@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
-import type { Dialect } from './database.js';
+import type { Dialect } from './dialect.js';
 import { initialSchema } from './migrations/0001-initial-schema.js';
 import type { Tables } from './schema.js';
 

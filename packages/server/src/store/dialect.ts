@@ -1,0 +1,2 @@
+/** The SQL databases Tessera runs on. */
+export type Dialect = 'sqlite' | 'postgres';
