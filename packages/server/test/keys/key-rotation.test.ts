@@ -31,8 +31,11 @@ describeEachDatabase('signing key rotation', (db) => {
   };
   const jwks = async () => (await (await fetch(`${t.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
   const issue = async () =>
-    (await (await postForm(`${t.issuer}/token`, { grant_type: 'client_credentials' }, { authorization: auth })).json())
-      .access_token as string;
+    (
+      await (
+        await postForm(`${t.issuer}/token`, { grant_type: 'client_credentials' }, { authorization: auth })
+      ).json()
+    ).access_token as string;
   async function waitForKid(kid: string) {
     for (let attempt = 0; attempt < 60; attempt++) {
       if ((await jwks()).keys.some((key) => key.kid === kid)) return;
@@ -59,7 +62,10 @@ describeEachDatabase('signing key rotation', (db) => {
 
     const published = await jwks();
     for (const kid of [firstKid, pending.kid, now.kid]) {
-      assert.ok(published.keys.some((key) => key.kid === kid), `${kid} should be published`);
+      assert.ok(
+        published.keys.some((key) => key.kid === kid),
+        `${kid} should be published`,
+      );
     }
     const keySet = createLocalJWKSet(published as Parameters<typeof createLocalJWKSet>[0]);
     for (const token of [before, after]) {
