@@ -5,6 +5,7 @@ import { createDiscoveryEndpoint } from '../endpoints/discovery.js';
 import { createIntrospectionEndpoint } from '../endpoints/introspect.js';
 import { createJwksEndpoint } from '../endpoints/jwks.js';
 import { endpointUrl, PATHS } from '../endpoints/paths.js';
+import { createRevocationFeedEndpoint } from '../endpoints/revocations.js';
 import { createRevocationEndpoint } from '../endpoints/revoke.js';
 import { createTokenEndpoint } from '../endpoints/token.js';
 import { createHttpApp } from '../http/app.js';
@@ -12,6 +13,7 @@ import { createLogger } from '../http/logger.js';
 import { AccessTokenService } from '../services/access-tokens.js';
 import { ClientAuthenticator } from '../services/client-authentication.js';
 import { ClientCredentialsGrant } from '../services/grants/client-credentials.js';
+import { RevocationFeed } from '../services/revocation-feed.js';
 import { MemoryEphemeralStore } from '../store/ephemeral-store.js';
 import { DEFAULT_ACCESS_TOKEN_TTL, JWKS_MAX_AGE, openTessera, type Tessera } from './tessera.js';
 
@@ -84,6 +86,10 @@ export async function startServer(
         revocation: createRevocationEndpoint({ authenticator, accessTokens }),
         discovery: createDiscoveryEndpoint({ issuer, resourceServers: tessera.resourceServers }),
         jwks: createJwksEndpoint(tessera.signingKeys, JWKS_MAX_AGE),
+        revocationFeed: createRevocationFeedEndpoint({
+          authenticator,
+          feed: new RevocationFeed(tessera.tokens, tessera.now),
+        }),
         ready: () => tessera.database.ping(),
       },
     });

@@ -64,15 +64,16 @@ export async function openTessera(options: TesseraOptions): Promise<Tessera> {
       ),
   });
   await signingKeys.refresh();
+  const tokens = new SqlTokenStore(database.db);
   return {
     database,
     now,
     sealer,
     minter,
-    clients: new ClientService(clientStore, minter, now, MAX_ACCESS_TOKEN_TTL),
+    clients: new ClientService(clientStore, tokens, minter, now, MAX_ACCESS_TOKEN_TTL),
     resourceServers: new ResourceServerService(resourceServerStore, signingKeys, sealer, now),
     signingKeys,
-    tokens: new SqlTokenStore(database.db),
+    tokens,
     close: () => database.close(),
   };
 }

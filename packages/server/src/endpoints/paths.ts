@@ -4,6 +4,7 @@ export const PATHS = {
   introspection: '/introspect',
   revocation: '/revoke',
   jwks: '/jwks',
+  revocationFeed: '/revocations',
   oauthMetadata: '/.well-known/oauth-authorization-server',
   openidMetadata: '/.well-known/openid-configuration',
 } as const;

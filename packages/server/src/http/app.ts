@@ -20,6 +20,10 @@ export interface HttpEndpoints {
   readonly revocation: Endpoint;
   readonly discovery: () => Promise<EndpointResponse>;
   readonly jwks: () => Promise<EndpointResponse>;
+  readonly revocationFeed: (request: {
+    authorization: string | undefined;
+    after: string | undefined;
+  }) => Promise<EndpointResponse>;
   /** Resolves when the store answers. */
   readonly ready: () => Promise<void>;
 }
@@ -37,6 +41,7 @@ const ALLOWED_METHODS: Record<string, string> = {
   [PATHS.introspection]: 'POST',
   [PATHS.revocation]: 'POST',
   [PATHS.jwks]: 'GET, HEAD',
+  [PATHS.revocationFeed]: 'GET, HEAD',
   [PATHS.oauthMetadata]: 'GET, HEAD',
   [PATHS.openidMetadata]: 'GET, HEAD',
   '/healthz': 'GET, HEAD',
@@ -101,6 +106,18 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.post(PATHS.introspection, formRoute(endpoints.introspection));
   app.post(PATHS.revocation, formRoute(endpoints.revocation));
   app.get(PATHS.jwks, async (_request, reply) => send(reply, await endpoints.jwks()));
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>(
+    PATHS.revocationFeed,
+    async (request, reply) => {
+      const { after } = request.query;
+      if (Array.isArray(after))
+        throw new InvalidRequest(ErrorCode.PARAM_REPEATED, 'The after parameter is repeated.');
+      return send(
+        reply,
+        await endpoints.revocationFeed({ authorization: request.headers.authorization, after }),
+      );
+    },
+  );
   app.get(PATHS.oauthMetadata, async (_request, reply) => send(reply, await endpoints.discovery()));
   app.get(PATHS.openidMetadata, async (_request, reply) => send(reply, await endpoints.discovery()));
   app.get('/healthz', async () => ({ status: 'ok' }));

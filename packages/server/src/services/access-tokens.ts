@@ -78,7 +78,8 @@ export class AccessTokenService {
   async introspect(token: string): Promise<AccessTokenClaims | null> {
     const found = await this.find(token);
     if (found === null || found.claims.exp <= this.options.now()) return null;
-    if (found.kind === 'jwt' && (await this.options.tokens.isRevoked(found.claims.jti))) return null;
+    const { jti, client_id: clientId, sub: subject, iat: issuedAt } = found.claims;
+    if (await this.options.tokens.isRevoked({ jti, clientId, subject, issuedAt })) return null;
     return found.claims;
   }
 
@@ -88,7 +89,7 @@ export class AccessTokenService {
     if (found === null || found.claims.exp <= this.options.now()) return 'unknown';
     if (found.claims.client_id !== clientId) return 'not-owner';
     await this.options.tokens.revoke(
-      { jti: found.claims.jti, clientId, expiresAt: found.claims.exp, revokedAt: this.options.now() },
+      { kind: 'token', value: found.claims.jti, revokedAt: this.options.now(), expiresAt: found.claims.exp },
       found.kind === 'opaque' ? found.hash : undefined,
     );
     return 'revoked';

@@ -1,5 +1,6 @@
 import { createLocalJWKSet } from 'jose';
 import type { ClientRecord, ClientStore, TokenFormat } from '../store/client-store.js';
+import type { TokenStore } from '../store/token-store.js';
 import { newIdentifier } from './identifiers.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
 import { ValidationError } from './validation-error.js';
@@ -42,6 +43,7 @@ export interface CreateClientInput {
 export class ClientService {
   constructor(
     private readonly store: ClientStore,
+    private readonly tokens: TokenStore,
     private readonly minter: SecretMinter,
     private readonly now: () => number,
     private readonly maxAccessTokenTtl: number,
@@ -81,8 +83,20 @@ export class ClientService {
     return this.store.list();
   }
 
-  delete(id: string): Promise<boolean> {
-    return this.store.delete(id);
+  /**
+   * Deletes a client and revokes every token it holds: the revocation feed tells verifiers
+   * to deny them, until the last one would have expired anyway.
+   */
+  async delete(id: string): Promise<boolean> {
+    if (!(await this.store.delete(id))) return false;
+    const now = this.now();
+    await this.tokens.revoke({
+      kind: 'client',
+      value: id,
+      revokedAt: now,
+      expiresAt: now + this.maxAccessTokenTtl + 60,
+    });
+    return true;
   }
 
   private validate(input: CreateClientInput, authMethod: string): void {

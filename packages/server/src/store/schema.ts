@@ -64,8 +64,8 @@ export interface OpaqueTokenRow {
 
 export interface RevocationRow {
   seq: Generated<number>;
-  jti: string;
-  client_id: string;
-  expires_at: number;
+  kind: string;
+  value: string;
   revoked_at: number;
+  expires_at: number;
 }

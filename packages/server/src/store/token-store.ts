@@ -14,20 +14,35 @@ export interface OpaqueTokenRecord {
   readonly revokedAt: number | null;
 }
 
-/** A token revoked before its expiry; kept until then, so verifiers can learn of it. */
-export interface RevocationRecord {
+/**
+ * One entry of the revocation feed: a token (by `jti`), or every token of a client or a
+ * subject issued up to `revokedAt`. Kept until `expiresAt`, when no token it denies can
+ * still be alive.
+ */
+export interface RevocationEvent {
+  readonly kind: 'token' | 'client' | 'subject';
+  readonly value: string;
+  readonly revokedAt: number;
+  readonly expiresAt: number;
+}
+
+/** What a revocation check needs to know of a token. */
+export interface TokenIdentity {
   readonly jti: string;
   readonly clientId: string;
-  readonly expiresAt: number;
-  readonly revokedAt: number;
+  readonly subject: string;
+  readonly issuedAt: number;
 }
 
 export interface TokenStore {
   insertOpaque(token: OpaqueTokenRecord): Promise<void>;
   findOpaque(hash: string): Promise<OpaqueTokenRecord | null>;
-  /** Marks the token revoked and records the revocation, atomically; idempotent. */
-  revoke(revocation: RevocationRecord, opaqueHash?: string): Promise<void>;
-  isRevoked(jti: string): Promise<boolean>;
+  /** Records a revocation, and marks the opaque token revoked, atomically. */
+  revoke(event: RevocationEvent, opaqueHash?: string): Promise<void>;
+  /** Whether the token, its client or its subject was revoked since it was issued. */
+  isRevoked(token: TokenIdentity): Promise<boolean>;
+  /** The live revocations recorded after `seq`, oldest first, at most `limit`. */
+  revocationsAfter(seq: number, limit: number, now: number): Promise<(RevocationEvent & { seq: number })[]>;
   /** Deletes tokens and revocations that expired before `now`; returns how many rows went. */
   purgeExpired(now: number): Promise<number>;
 }
@@ -61,12 +76,12 @@ export class SqlTokenStore implements TokenStore {
     return row ? fromRow(row) : null;
   }
 
-  async revoke(revocation: RevocationRecord, opaqueHash?: string): Promise<void> {
+  async revoke(event: RevocationEvent, opaqueHash?: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       if (opaqueHash !== undefined) {
         await trx
           .updateTable('opaque_tokens')
-          .set({ revoked_at: revocation.revokedAt })
+          .set({ revoked_at: event.revokedAt })
           .where('hash', '=', opaqueHash)
           .where('revoked_at', 'is', null)
           .execute();
@@ -74,23 +89,59 @@ export class SqlTokenStore implements TokenStore {
       await trx
         .insertInto('revocations')
         .values({
-          jti: revocation.jti,
-          client_id: revocation.clientId,
-          expires_at: revocation.expiresAt,
-          revoked_at: revocation.revokedAt,
+          kind: event.kind,
+          value: event.value,
+          revoked_at: event.revokedAt,
+          expires_at: event.expiresAt,
         })
-        .onConflict((oc) => oc.column('jti').doNothing())
         .execute();
     });
   }
 
-  async isRevoked(jti: string): Promise<boolean> {
+  async isRevoked(token: TokenIdentity): Promise<boolean> {
     const row = await this.db
       .selectFrom('revocations')
       .select('seq')
-      .where('jti', '=', jti)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('kind', '=', 'token'), eb('value', '=', token.jti)]),
+          eb.and([
+            eb('kind', '=', 'client'),
+            eb('value', '=', token.clientId),
+            eb('revoked_at', '>=', token.issuedAt),
+          ]),
+          eb.and([
+            eb('kind', '=', 'subject'),
+            eb('value', '=', token.subject),
+            eb('revoked_at', '>=', token.issuedAt),
+          ]),
+        ]),
+      )
+      .limit(1)
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  async revocationsAfter(
+    seq: number,
+    limit: number,
+    now: number,
+  ): Promise<(RevocationEvent & { seq: number })[]> {
+    const rows = await this.db
+      .selectFrom('revocations')
+      .selectAll()
+      .where('seq', '>', seq)
+      .where('expires_at', '>', now)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      seq: row.seq,
+      kind: row.kind as RevocationEvent['kind'],
+      value: row.value,
+      revokedAt: row.revoked_at,
+      expiresAt: row.expires_at,
+    }));
   }
 
   async purgeExpired(now: number): Promise<number> {

@@ -62,15 +62,22 @@ export function initialSchema(dialect: Dialect): Migration {
         .column('expires_at')
         .execute();
 
+      // The revocation feed: every token, client or subject revoked before its tokens
+      // expire, in order (`seq`), so verifiers can deny still-valid JWTs.
       await db.schema
         .createTable('revocations')
         .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
           dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
         )
-        .addColumn('jti', 'text', (c) => c.notNull().unique())
-        .addColumn('client_id', 'text', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
         .addColumn('revoked_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('revocations_kind_value')
+        .on('revocations')
+        .columns(['kind', 'value'])
         .execute();
       await db.schema.createIndex('revocations_expires_at').on('revocations').column('expires_at').execute();
     },
