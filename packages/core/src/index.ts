@@ -33,5 +33,6 @@ export {
   UnsupportedMediaType,
   UnsupportedTokenType,
 } from './errors.js';
+export { type RevocableToken, type RevocationEntry, RevocationList } from './revocation-list.js';
 export { formatScope, parseScope } from './scope.js';
 export { formatChallenge } from './www-authenticate.js';

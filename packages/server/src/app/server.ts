@@ -14,12 +14,15 @@ import { AccessTokenService } from '../services/access-tokens.js';
 import { ClientAuthenticator } from '../services/client-authentication.js';
 import { ClientCredentialsGrant } from '../services/grants/client-credentials.js';
 import { RevocationFeed } from '../services/revocation-feed.js';
+import { RevocationSync } from '../services/revocation-sync.js';
 import { MemoryEphemeralStore } from '../store/ephemeral-store.js';
 import { DEFAULT_ACCESS_TOKEN_TTL, JWKS_MAX_AGE, openTessera, type Tessera } from './tessera.js';
 
 /** A server picks up keys rotated by another process within this long. */
 const KEY_REFRESH_MS = 2000;
 const PURGE_INTERVAL_MS = 3600 * 1000;
+/** Revocations recorded by other instances or the CLI reach this one within about this long. */
+const REVOCATION_SYNC_MS = 1000;
 
 export interface RunningServer {
   readonly url: string;
@@ -56,11 +59,22 @@ export async function startServer(
     const port = config.port === 0 && config.issuer === undefined ? await freePort(config.host) : config.port;
     const issuer = issuerFor(config, port);
     const replayCache = new MemoryEphemeralStore();
+    const feed = new RevocationFeed(tessera.tokens, tessera.now);
+    const revocationSync = new RevocationSync(
+      feed,
+      tessera.revocations,
+      (entry) => {
+        if (entry.kind === 'client') tessera.clients.forget(entry.value);
+      },
+      tessera.now,
+    );
+    await revocationSync.poll();
     const accessTokens = new AccessTokenService({
       issuer,
       signingKeys: tessera.signingKeys,
       resourceServers: tessera.resourceServers,
       tokens: tessera.tokens,
+      revocations: tessera.revocations,
       minter: tessera.minter,
       now: tessera.now,
       defaultTtl: DEFAULT_ACCESS_TOKEN_TTL,
@@ -88,7 +102,7 @@ export async function startServer(
         jwks: createJwksEndpoint(tessera.signingKeys, JWKS_MAX_AGE),
         revocationFeed: createRevocationFeedEndpoint({
           authenticator,
-          feed: new RevocationFeed(tessera.tokens, tessera.now),
+          feed,
         }),
         ready: () => tessera.database.ping(),
       },
@@ -101,6 +115,9 @@ export async function startServer(
 
     const stopWatching = tessera.signingKeys.watch(KEY_REFRESH_MS, (error) =>
       logger.error({ err: error }, 'could not reload signing keys'),
+    );
+    const stopSyncing = revocationSync.watch(REVOCATION_SYNC_MS, (error) =>
+      logger.error({ err: error }, 'could not read the revocation feed'),
     );
     const purge = setInterval(() => {
       tessera.tokens
@@ -116,6 +133,7 @@ export async function startServer(
       logger,
       async close() {
         stopWatching();
+        stopSyncing();
         clearInterval(purge);
         await app.close();
         await replayCache.close();

@@ -1,3 +1,4 @@
+import { RevocationList } from '@tessera/core';
 import { ClientService } from '../services/clients.js';
 import { deriveKey } from '../services/key-derivation.js';
 import { loadMasterKey } from '../services/master-key.js';
@@ -34,6 +35,8 @@ export interface Tessera {
   readonly resourceServers: ResourceServerService;
   readonly signingKeys: SigningKeyService;
   readonly tokens: SqlTokenStore;
+  /** Revocations in force; a running server keeps it in step with the store. */
+  readonly revocations: RevocationList;
   close(): Promise<void>;
 }
 
@@ -65,15 +68,17 @@ export async function openTessera(options: TesseraOptions): Promise<Tessera> {
   });
   await signingKeys.refresh();
   const tokens = new SqlTokenStore(database.db);
+  const revocations = new RevocationList();
   return {
     database,
     now,
     sealer,
     minter,
-    clients: new ClientService(clientStore, tokens, minter, now, MAX_ACCESS_TOKEN_TTL),
+    clients: new ClientService(clientStore, tokens, revocations, minter, now, MAX_ACCESS_TOKEN_TTL),
     resourceServers: new ResourceServerService(resourceServerStore, signingKeys, sealer, now),
     signingKeys,
     tokens,
+    revocations,
     close: () => database.close(),
   };
 }

@@ -1,7 +1,9 @@
+import type { RevocationList } from '@tessera/core';
 import { type CryptoKey, importJWK, type JWTPayload, jwtVerify, type KeyObject } from 'jose';
 import type { ClientRecord } from '../store/client-store.js';
 import type { ResourceServerRecord } from '../store/resource-server-store.js';
-import type { TokenStore } from '../store/token-store.js';
+import type { OpaqueTokenRecord, TokenStore } from '../store/token-store.js';
+import { ExpiringCache } from './expiring-cache.js';
 import { newIdentifier } from './identifiers.js';
 import { signCompactJws } from './jws-signer.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
@@ -42,18 +44,30 @@ export interface AccessTokenServiceOptions {
   signingKeys: SigningKeyService;
   resourceServers: ResourceServerService;
   tokens: TokenStore;
+  /** The revocations in force, kept in step with the store by the server. */
+  revocations: RevocationList;
   minter: SecretMinter;
   now: () => number;
   defaultTtl: number;
 }
 
 const VERIFY_ALGS = ['ES256', 'RS256', 'EdDSA', 'HS256'];
+/** How many checked tokens introspection remembers; each is forgotten at its `exp`. */
+const CHECKED_TOKENS = 10_000;
+
+type FoundToken =
+  | { readonly kind: 'jwt'; readonly claims: AccessTokenClaims }
+  | { readonly kind: 'opaque'; readonly hash: string; readonly claims: AccessTokenClaims };
 
 /** Issues access tokens, and answers for them: introspection and revocation. */
 export class AccessTokenService {
   private readonly importedKeys = new Map<string, CryptoKey | KeyObject | Uint8Array>();
+  /** Tokens already checked, by their whole value: signature and lookup are done once. */
+  private readonly checked: ExpiringCache<string, FoundToken>;
 
-  constructor(private readonly options: AccessTokenServiceOptions) {}
+  constructor(private readonly options: AccessTokenServiceOptions) {
+    this.checked = new ExpiringCache(CHECKED_TOKENS, options.now);
+  }
 
   async issue(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
     const { client, api } = input;
@@ -79,7 +93,8 @@ export class AccessTokenService {
     const found = await this.find(token);
     if (found === null || found.claims.exp <= this.options.now()) return null;
     const { jti, client_id: clientId, sub: subject, iat: issuedAt } = found.claims;
-    if (await this.options.tokens.isRevoked({ jti, clientId, subject, issuedAt })) return null;
+    if (this.options.revocations.isRevoked({ jti, clientId, subject, issuedAt }, this.options.now()))
+      return null;
     return found.claims;
   }
 
@@ -88,10 +103,14 @@ export class AccessTokenService {
     const found = await this.find(token);
     if (found === null || found.claims.exp <= this.options.now()) return 'unknown';
     if (found.claims.client_id !== clientId) return 'not-owner';
-    await this.options.tokens.revoke(
-      { kind: 'token', value: found.claims.jti, revokedAt: this.options.now(), expiresAt: found.claims.exp },
-      found.kind === 'opaque' ? found.hash : undefined,
-    );
+    const event = {
+      kind: 'token',
+      value: found.claims.jti,
+      revokedAt: this.options.now(),
+      expiresAt: found.claims.exp,
+    } as const;
+    await this.options.tokens.revoke(event, found.kind === 'opaque' ? found.hash : undefined);
+    this.options.revocations.apply(event);
     return 'revoked';
   }
 
@@ -117,39 +136,39 @@ export class AccessTokenService {
     return token;
   }
 
-  private async find(
-    token: string,
-  ): Promise<
-    | { kind: 'jwt'; claims: AccessTokenClaims }
-    | { kind: 'opaque'; hash: string; claims: AccessTokenClaims }
-    | null
-  > {
+  /** The token and its claims if we issued it, whether or not it has expired or was revoked. */
+  private async find(token: string): Promise<FoundToken | null> {
+    const cached = this.checked.get(token);
+    if (cached !== undefined) return cached;
+    const found = await this.lookUp(token);
+    if (found !== null) this.checked.set(token, found, found.claims.exp);
+    return found;
+  }
+
+  private async lookUp(token: string): Promise<FoundToken | null> {
     const { minter } = this.options;
     if (minter.isAuthentic(token, SecretKind.opaqueAccessToken)) {
       const hash = minter.hash(token);
       const record = await this.options.tokens.findOpaque(hash);
-      if (record === null || record.revokedAt !== null) return null;
-      const aud =
-        record.audience.length === 1 && record.audience[0] !== undefined
-          ? record.audience[0]
-          : [...record.audience];
-      return {
-        kind: 'opaque',
-        hash,
-        claims: {
-          iss: this.options.issuer,
-          sub: record.subject,
-          aud,
-          client_id: record.clientId,
-          scope: record.scope,
-          exp: record.expiresAt,
-          iat: record.issuedAt,
-          jti: record.jti,
-        },
-      };
+      // A revoked opaque token is also in the revocation list, which is what introspection asks.
+      return record === null ? null : { kind: 'opaque', hash, claims: this.opaqueClaims(record) };
     }
     const claims = await this.verifyOwnJwt(token);
     return claims === null ? null : { kind: 'jwt', claims };
+  }
+
+  private opaqueClaims(record: OpaqueTokenRecord): AccessTokenClaims {
+    const [only, ...more] = record.audience;
+    return {
+      iss: this.options.issuer,
+      sub: record.subject,
+      aud: only !== undefined && more.length === 0 ? only : [...record.audience],
+      client_id: record.clientId,
+      scope: record.scope,
+      exp: record.expiresAt,
+      iat: record.issuedAt,
+      jti: record.jti,
+    };
   }
 
   /** Checks a JWT this server issued; expiry is judged by the caller. */

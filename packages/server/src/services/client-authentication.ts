@@ -1,5 +1,4 @@
 import {
-  constantTimeEqual,
   ErrorCode,
   fail,
   InvalidClient,
@@ -115,10 +114,7 @@ export class ClientAuthenticator {
         `client is registered for ${client.authMethod}, used ${method}`,
       );
     }
-    if (
-      client.secretHash === null ||
-      !constantTimeEqual(this.options.minter.hash(secret), client.secretHash)
-    ) {
+    if (client.secretHash === null || !this.options.minter.matchesHash(secret, client.secretHash)) {
       return rejected(ErrorCode.CLIENT_SECRET_MISMATCH, 'client secret does not match');
     }
     return ok(client);

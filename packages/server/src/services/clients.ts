@@ -1,6 +1,8 @@
+import type { RevocationList } from '@tessera/core';
 import { createLocalJWKSet } from 'jose';
 import type { ClientRecord, ClientStore, TokenFormat } from '../store/client-store.js';
 import type { TokenStore } from '../store/token-store.js';
+import { ExpiringCache } from './expiring-cache.js';
 import { newIdentifier } from './identifiers.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
 import { ValidationError } from './validation-error.js';
@@ -25,6 +27,13 @@ export const SUPPORTED_AUTH_METHODS: readonly string[] = [
   'private_key_jwt',
 ];
 const SECRET_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post'];
+/** A client read from the store is trusted this long; deletion evicts it sooner. */
+const CACHE_SECONDS = 30;
+/**
+ * A deletion revokes the client's tokens issued up to this long after it: other server
+ * instances may still issue some before the revocation feed reaches them.
+ */
+const DELETION_GRACE_SECONDS = 5;
 
 export interface CreateClientInput {
   name: string;
@@ -41,13 +50,18 @@ export interface CreateClientInput {
 
 /** OAuth clients: registration, lookup, and the checks a registration must pass. */
 export class ClientService {
+  private readonly cache: ExpiringCache<string, ClientRecord>;
+
   constructor(
     private readonly store: ClientStore,
     private readonly tokens: TokenStore,
+    private readonly revocations: RevocationList,
     private readonly minter: SecretMinter,
     private readonly now: () => number,
     private readonly maxAccessTokenTtl: number,
-  ) {}
+  ) {
+    this.cache = new ExpiringCache(10_000, now);
+  }
 
   /** Registers a client; its secret (for the secret methods) is returned only here. */
   async create(input: CreateClientInput): Promise<{ client: ClientRecord; secret?: string }> {
@@ -75,8 +89,18 @@ export class ClientService {
     return secret === undefined ? { client } : { client, secret };
   }
 
-  find(id: string): Promise<ClientRecord | null> {
-    return this.store.findById(id);
+  /** The client, from memory when it was read in the last few seconds. */
+  async find(id: string): Promise<ClientRecord | null> {
+    const cached = this.cache.get(id);
+    if (cached !== undefined) return cached;
+    const client = await this.store.findById(id);
+    if (client !== null) this.cache.set(id, client, this.now() + CACHE_SECONDS);
+    return client;
+  }
+
+  /** Forgets a cached client, when the revocation feed says it was deleted elsewhere. */
+  forget(id: string): void {
+    this.cache.delete(id);
   }
 
   list(): Promise<ClientRecord[]> {
@@ -89,13 +113,16 @@ export class ClientService {
    */
   async delete(id: string): Promise<boolean> {
     if (!(await this.store.delete(id))) return false;
-    const now = this.now();
-    await this.tokens.revoke({
+    this.cache.delete(id);
+    const revokedAt = this.now() + DELETION_GRACE_SECONDS;
+    const event = {
       kind: 'client',
       value: id,
-      revokedAt: now,
-      expiresAt: now + this.maxAccessTokenTtl + 60,
-    });
+      revokedAt,
+      expiresAt: revokedAt + this.maxAccessTokenTtl + 60,
+    } as const;
+    await this.tokens.revoke(event);
+    this.revocations.apply(event);
     return true;
   }
 

@@ -1,6 +1,7 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import type { TokenFormat } from '../store/client-store.js';
 import type { ResourceServerRecord, ResourceServerStore } from '../store/resource-server-store.js';
+import { ExpiringCache } from './expiring-cache.js';
 import { newIdentifier } from './identifiers.js';
 import type { SigningAlg, SigningKey } from './jws-signer.js';
 import type { SealedBox } from './sealed-box.js';
@@ -8,6 +9,8 @@ import { ASYMMETRIC_ALGS, type AsymmetricAlg, type SigningKeyService } from './s
 import { ValidationError } from './validation-error.js';
 
 export const RESOURCE_SERVER_ALGS: readonly SigningAlg[] = [...ASYMMETRIC_ALGS, 'HS256'];
+/** How long a lookup by audience is trusted: an API created elsewhere shows up this soon. */
+const CACHE_SECONDS = 5;
 
 export interface CreateResourceServerInput {
   audience: string;
@@ -19,12 +22,17 @@ export interface CreateResourceServerInput {
 
 /** The APIs that accept our access tokens: audience, scopes, and how their tokens look. */
 export class ResourceServerService {
+  private readonly byAudience: ExpiringCache<string, ResourceServerRecord | null>;
+  private readonly hmacKeys = new Map<string, SigningKey>();
+
   constructor(
     private readonly store: ResourceServerStore,
     private readonly signingKeys: SigningKeyService,
     private readonly sealer: SealedBox,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.byAudience = new ExpiringCache(10_000, now);
+  }
 
   /** Registers an API; for HS256 returns its signing secret, which is shown only here. */
   async create(input: CreateResourceServerInput): Promise<{ record: ResourceServerRecord; secret?: string }> {
@@ -49,11 +57,16 @@ export class ResourceServerService {
     };
     if (alg !== 'HS256') await this.signingKeys.ensureKey(alg);
     await this.store.insert(record);
+    this.byAudience.delete(record.audience);
     return secret === undefined ? { record } : { record, secret };
   }
 
-  findByAudience(audience: string): Promise<ResourceServerRecord | null> {
-    return this.store.findByAudience(audience);
+  async findByAudience(audience: string): Promise<ResourceServerRecord | null> {
+    const cached = this.byAudience.get(audience);
+    if (cached !== undefined) return cached;
+    const api = await this.store.findByAudience(audience);
+    this.byAudience.set(audience, api, this.now() + CACHE_SECONDS);
+    return api;
   }
 
   list(): Promise<ResourceServerRecord[]> {
@@ -77,8 +90,13 @@ export class ResourceServerService {
 
   private hmacKey(api: ResourceServerRecord): SigningKey | undefined {
     if (api.secretSealed === null) return undefined;
-    const secret = this.sealer.open(api.secretSealed, sealContext(api.id)).toString();
-    return { kid: api.id, alg: 'HS256', key: createSecretKey(Buffer.from(secret, 'base64url')) };
+    let key = this.hmacKeys.get(api.id);
+    if (key === undefined) {
+      const secret = this.sealer.open(api.secretSealed, sealContext(api.id)).toString();
+      key = { kid: api.id, alg: 'HS256', key: createSecretKey(Buffer.from(secret, 'base64url')) };
+      this.hmacKeys.set(api.id, key);
+    }
+    return key;
   }
 }
 

@@ -6,7 +6,7 @@ import type { RevocationEvent, TokenStore } from '../store/token-store.js';
  * after a higher one; the feed's cursor only moves past events older than this.
  */
 export const FEED_SETTLE_SECONDS = 10;
-const PAGE_SIZE = 1000;
+export const FEED_PAGE_SIZE = 1000;
 
 export interface RevocationPage {
   readonly events: readonly (RevocationEvent & { seq: number })[];
@@ -26,7 +26,7 @@ export class RevocationFeed {
 
   async page(after: number): Promise<RevocationPage> {
     const now = this.now();
-    const events = await this.tokens.revocationsAfter(after, PAGE_SIZE, now);
+    const events = await this.tokens.revocationsAfter(after, FEED_PAGE_SIZE, now);
     let next = after;
     for (const event of events)
       if (event.revokedAt <= now - FEED_SETTLE_SECONDS) next = Math.max(next, event.seq);

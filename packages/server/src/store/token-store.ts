@@ -26,21 +26,11 @@ export interface RevocationEvent {
   readonly expiresAt: number;
 }
 
-/** What a revocation check needs to know of a token. */
-export interface TokenIdentity {
-  readonly jti: string;
-  readonly clientId: string;
-  readonly subject: string;
-  readonly issuedAt: number;
-}
-
 export interface TokenStore {
   insertOpaque(token: OpaqueTokenRecord): Promise<void>;
   findOpaque(hash: string): Promise<OpaqueTokenRecord | null>;
   /** Records a revocation, and marks the opaque token revoked, atomically. */
   revoke(event: RevocationEvent, opaqueHash?: string): Promise<void>;
-  /** Whether the token, its client or its subject was revoked since it was issued. */
-  isRevoked(token: TokenIdentity): Promise<boolean>;
   /** The live revocations recorded after `seq`, oldest first, at most `limit`. */
   revocationsAfter(seq: number, limit: number, now: number): Promise<(RevocationEvent & { seq: number })[]>;
   /** Deletes tokens and revocations that expired before `now`; returns how many rows went. */
@@ -96,30 +86,6 @@ export class SqlTokenStore implements TokenStore {
         })
         .execute();
     });
-  }
-
-  async isRevoked(token: TokenIdentity): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('revocations')
-      .select('seq')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('kind', '=', 'token'), eb('value', '=', token.jti)]),
-          eb.and([
-            eb('kind', '=', 'client'),
-            eb('value', '=', token.clientId),
-            eb('revoked_at', '>=', token.issuedAt),
-          ]),
-          eb.and([
-            eb('kind', '=', 'subject'),
-            eb('value', '=', token.subject),
-            eb('revoked_at', '>=', token.issuedAt),
-          ]),
-        ]),
-      )
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
   }
 
   async revocationsAfter(
