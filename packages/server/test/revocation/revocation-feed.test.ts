@@ -3,7 +3,10 @@
  * and who may listen.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { promisify } from 'node:util';
 import { basic, describeEachDatabase, postForm, startTestServer, type TestServer } from '../harness.js';
 
 describeEachDatabase('revocation feed', (db) => {
@@ -80,6 +83,30 @@ describeEachDatabase('revocation feed', (db) => {
           event.kind === 'client' && event.value === doomed.clientId,
       ),
     );
+  });
+
+  it('a client deleted by another process is refused within seconds, and its tokens die', async () => {
+    const doomed = await t.createClient({ scopes: ['read'], audiences: ['api'] });
+    const token = await issue(doomed);
+    const bin = join(import.meta.dirname, '../../bin/tessera.js');
+    await promisify(execFile)(process.execPath, [bin, 'client', 'delete', doomed.clientId, '--db', t.dbUrl], {
+      cwd: t.dir,
+    });
+    let refused = false;
+    for (let attempt = 0; attempt < 40 && !refused; attempt++) {
+      const response = await postForm(
+        `${t.issuer}/token`,
+        { grant_type: 'client_credentials' },
+        {
+          authorization: basic(doomed.clientId, doomed.clientSecret),
+        },
+      );
+      refused = response.status === 401;
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.ok(refused, 'the deleted client still gets tokens');
+    const introspection = await postForm(`${t.issuer}/introspect`, { token }, { authorization: listener });
+    assert.equal((await introspection.json()).active, false);
   });
 
   it('is only for resource servers', async () => {
