@@ -82,7 +82,7 @@ export function settingsFromFile(file: string): RawSettings {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError([`config file ${file}: must be a JSON object`]);
   }
-  const unknown = Object.keys(parsed).filter((key) => !(key in ENV_NAMES));
+  const unknown = Object.keys(parsed).filter((key) => !Object.hasOwn(ENV_NAMES, key));
   if (unknown.length > 0)
     throw new ConfigError(unknown.map((key) => `config file ${file}: unknown setting ${key}`));
   return parsed as RawSettings;
@@ -97,17 +97,18 @@ export function resolveServerConfig(raw: RawSettings, cwd: string, env: NodeJS.P
   const problems: string[] = [];
   const settings = { ...DEFAULT_SETTINGS, ...raw };
 
-  const database = parseDatabaseUrl(String(settings.db), cwd);
-  if (database === null)
-    problems.push(`db: must be sqlite:PATH or postgres://… (got ${JSON.stringify(settings.db)})`);
+  const database = typeof settings.db === 'string' ? parseDatabaseUrl(settings.db, cwd) : null;
+  // The URL is not echoed: it may hold a password.
+  if (database === null) problems.push('db: must be sqlite:PATH or postgres://…');
 
-  const port = Number(settings.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || String(settings.port).trim() === '') {
+  const port = wholeNumber(settings.port);
+  if (port === null || port > 65535) {
     problems.push(`port: must be a whole number from 0 to 65535 (got ${JSON.stringify(settings.port)})`);
   }
-  const host = String(settings.host);
-  if (host === '' || /[\s/]/.test(host))
-    problems.push(`host: must be a host name or IP address (got ${JSON.stringify(host)})`);
+  const host = typeof settings.host === 'string' ? settings.host : '';
+  const hostValid = host !== '' && !/[\s/]/.test(host);
+  if (!hostValid)
+    problems.push(`host: must be a host name or IP address (got ${JSON.stringify(settings.host)})`);
 
   const allowInsecureHttpIssuer = parseBoolean(settings.allowInsecureHttpIssuer);
   if (allowInsecureHttpIssuer === null) problems.push('allowInsecureHttpIssuer: must be true or false');
@@ -115,23 +116,30 @@ export function resolveServerConfig(raw: RawSettings, cwd: string, env: NodeJS.P
   if (!(LOG_LEVELS as readonly string[]).includes(String(settings.logLevel))) {
     problems.push(`logLevel: must be one of ${LOG_LEVELS.join(', ')}`);
   }
-  const bodyLimit = Number(settings.bodyLimit);
-  if (!Number.isInteger(bodyLimit) || bodyLimit < 1024 || bodyLimit > 1024 * 1024) {
+  const bodyLimit = wholeNumber(settings.bodyLimit);
+  if (bodyLimit === null || bodyLimit < 1024 || bodyLimit > 1024 * 1024) {
     problems.push('bodyLimit: must be a number of bytes from 1024 to 1048576');
   }
 
   let tls: ServerConfig['tls'];
-  if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) {
+  const { tlsCert, tlsKey } = settings;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
     problems.push('tls: --tls-cert and --tls-key go together');
-  } else if (settings.tlsCert !== undefined && settings.tlsKey !== undefined) {
-    const cert = readSetting(settings.tlsCert, 'tls-cert', problems);
-    const key = readSetting(settings.tlsKey, 'tls-key', problems);
-    if (cert && key) tls = { cert, key };
+  } else if (tlsCert !== undefined && tlsKey !== undefined) {
+    if (typeof tlsCert !== 'string' || typeof tlsKey !== 'string') {
+      problems.push('tls: --tls-cert and --tls-key must be file paths');
+    } else {
+      const cert = readSetting(tlsCert, 'tls-cert', problems);
+      const key = readSetting(tlsKey, 'tls-key', problems);
+      if (cert && key) tls = { cert, key };
+    }
   }
 
   let issuer: string | undefined;
   if (settings.issuer !== undefined) {
-    issuer = checkIssuer(settings.issuer, allowInsecureHttpIssuer === true, problems);
+    issuer = checkIssuer(String(settings.issuer), allowInsecureHttpIssuer === true, problems);
+  } else if (!hostValid) {
+    // Nothing to derive an issuer from: the host's own line says what is wrong.
   } else if (isAllInterfaces(host)) {
     problems.push(`issuer: set --issuer to the public URL of this server when listening on ${host}`);
   } else if (!isLoopback(host) && tls === undefined && allowInsecureHttpIssuer !== true) {
@@ -140,7 +148,9 @@ export function resolveServerConfig(raw: RawSettings, cwd: string, env: NodeJS.P
     );
   }
 
-  if (problems.length > 0 || database === null) throw new ConfigError(problems);
+  if (problems.length > 0 || database === null || port === null || bodyLimit === null) {
+    throw new ConfigError(problems);
+  }
   return {
     database,
     host,
@@ -193,6 +203,12 @@ function readSetting(file: string, name: string, problems: string[]): Buffer | u
     problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return undefined;
   }
+}
+
+/** A whole number of the settings, written as digits in text or as a JSON number. */
+function wholeNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : null;
 }
 
 function parseBoolean(value: string | boolean): boolean | null {

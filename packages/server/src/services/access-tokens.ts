@@ -8,7 +8,7 @@ import { newIdentifier } from './identifiers.js';
 import { signCompactJws } from './jws-signer.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
 import type { ResourceServerService } from './resource-servers.js';
-import type { SigningKeyService } from './signing-keys.js';
+import { CLOCK_TOLERANCE_SECONDS, type SigningKeyService } from './signing-keys.js';
 
 /** The claims of an access token, JWT (RFC 9068) or opaque alike. */
 export interface AccessTokenClaims {
@@ -72,7 +72,14 @@ export class AccessTokenService {
   async issue(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
     const { client, api } = input;
     const now = this.options.now();
-    const ttl = client.accessTokenTtl ?? api?.tokenTtl ?? this.options.defaultTtl;
+    const format = client.tokenFormat ?? api?.tokenFormat ?? 'jwt';
+    const key = format === 'jwt' ? this.options.resourceServers.signingKeyFor(api) : undefined;
+    if (format === 'jwt' && key === undefined)
+      throw new Error(`no signing key in service for ${api?.alg ?? 'ES256'}`);
+    let ttl = client.accessTokenTtl ?? api?.tokenTtl ?? this.options.defaultTtl;
+    // A key being replaced leaves the JWKS at `retiresAt`: no token it signs may outlive it.
+    if (key?.retiresAt != null)
+      ttl = Math.max(1, Math.min(ttl, key.retiresAt - CLOCK_TOLERANCE_SECONDS - now));
     const claims: AccessTokenClaims = {
       iss: this.options.issuer,
       sub: input.subject,
@@ -83,8 +90,8 @@ export class AccessTokenService {
       iat: now,
       jti: newIdentifier('jti'),
     };
-    const format = client.tokenFormat ?? api?.tokenFormat ?? 'jwt';
-    const accessToken = format === 'jwt' ? this.signJwt(claims, api) : await this.storeOpaque(claims);
+    const accessToken =
+      key === undefined ? await this.storeOpaque(claims) : signCompactJws({ typ: 'at+jwt' }, claims, key);
     return { accessToken, expiresIn: ttl, scope: claims.scope };
   }
 
@@ -112,12 +119,6 @@ export class AccessTokenService {
     await this.options.tokens.revoke(event, found.kind === 'opaque' ? found.hash : undefined);
     this.options.revocations.apply(event);
     return 'revoked';
-  }
-
-  private signJwt(claims: AccessTokenClaims, api: ResourceServerRecord | null): string {
-    const key = this.options.resourceServers.signingKeyFor(api);
-    if (key === undefined) throw new Error(`no signing key in service for ${api?.alg ?? 'ES256'}`);
-    return signCompactJws({ typ: 'at+jwt' }, claims, key);
   }
 
   private async storeOpaque(claims: AccessTokenClaims): Promise<string> {

@@ -8,6 +8,8 @@ export interface SigningKey {
   readonly alg: SigningAlg;
   /** A private key, or the secret for HS256. */
   readonly key: KeyObject;
+  /** When the key leaves the JWKS, if it is being replaced: no token it signs may outlive it. */
+  readonly retiresAt?: number | null;
 }
 
 /**

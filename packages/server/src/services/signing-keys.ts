@@ -14,7 +14,7 @@ interface LoadedKey extends SigningKey {
   readonly alg: AsymmetricAlg;
   readonly publicJwk: Record<string, unknown>;
   readonly activeAt: number;
-  readonly expiresAt: number | null;
+  readonly retiresAt: number | null;
 }
 
 export interface SigningKeyServiceOptions {
@@ -68,8 +68,11 @@ export class SigningKeyService {
     alg: AsymmetricAlg,
     activateInSeconds: number,
   ): Promise<{ kid: string; alg: string; activeAt: number }> {
+    await this.refresh();
     const now = this.options.now();
-    const record = await this.generate(alg, now + activateInSeconds);
+    // With no key of `alg` signing yet there is nothing to hand over from: start at once.
+    const activeAt = this.signingKey(alg) === undefined ? now : now + activateInSeconds;
+    const record = await this.generate(alg, activeAt);
     const retireAt = record.activeAt + (await this.options.longestTokenLifetime()) + CLOCK_TOLERANCE_SECONDS;
     await this.options.store.rotate(record, retireAt);
     await this.refresh();
@@ -81,7 +84,7 @@ export class SigningKeyService {
     const now = this.options.now();
     let current: LoadedKey | undefined;
     for (const key of this.keys) {
-      if (key.alg === alg && key.activeAt <= now && (key.expiresAt === null || key.expiresAt > now))
+      if (key.alg === alg && key.activeAt <= now && (key.retiresAt === null || key.retiresAt > now))
         current = key;
     }
     return current;
@@ -90,7 +93,7 @@ export class SigningKeyService {
   /** A published key by `kid`, to check a token this server signed. */
   verificationKey(kid: string): { alg: AsymmetricAlg; publicJwk: Record<string, unknown> } | undefined {
     const now = this.options.now();
-    return this.keys.find((key) => key.kid === kid && (key.expiresAt === null || key.expiresAt > now));
+    return this.keys.find((key) => key.kid === kid && (key.retiresAt === null || key.retiresAt > now));
   }
 
   /** The JWKS: every key not yet expired, those waiting to sign included. */
@@ -98,14 +101,19 @@ export class SigningKeyService {
     const now = this.options.now();
     return {
       keys: this.keys
-        .filter((key) => key.expiresAt === null || key.expiresAt > now)
+        .filter((key) => key.retiresAt === null || key.retiresAt > now)
         .map((key) => key.publicJwk),
     };
   }
 
   /** Every live key, for `tessera keys list`. */
   list(): { kid: string; alg: string; activeAt: number; expiresAt: number | null }[] {
-    return this.keys.map(({ kid, alg, activeAt, expiresAt }) => ({ kid, alg, activeAt, expiresAt }));
+    return this.keys.map(({ kid, alg, activeAt, retiresAt }) => ({
+      kid,
+      alg,
+      activeAt,
+      expiresAt: retiresAt,
+    }));
   }
 
   private load(record: SigningKeyRecord): LoadedKey {
@@ -123,7 +131,7 @@ export class SigningKeyService {
       key,
       publicJwk: record.publicJwk,
       activeAt: record.activeAt,
-      expiresAt: record.expiresAt,
+      retiresAt: record.expiresAt,
     };
   }
 
