@@ -26,15 +26,13 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 /** Runs one `tessera` command; returns the exit status. A failure prints one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (
-    command === undefined ||
-    command === '--help' ||
-    command === '-h' ||
-    command === 'help' ||
-    args.includes('--help')
-  ) {
+  if (command === undefined) {
+    process.stderr.write('tessera: missing command; see tessera --help\n');
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help' || args.includes('--help')) {
     process.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   const run = COMMANDS[command];
   try {

@@ -77,7 +77,10 @@ export function settingsFromFile(file: string): RawSettings {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError([`config file ${file}: ${(error as Error).message}`]);
+    // Neither the parser's message nor the file's text is echoed: the file may hold secrets.
+    const reason =
+      (error as NodeJS.ErrnoException).code === undefined ? 'is not valid JSON' : 'cannot be read';
+    throw new ConfigError([`config file ${file}: ${reason}`]);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError([`config file ${file}: must be a JSON object`]);

@@ -77,6 +77,18 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     },
   );
 
+  // Closing waits for requests in flight, but a keep-alive connection would then stay open
+  // until it times out: while closing, every response asks the client to hang up.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.addHook('onResponse', (request, reply, done) => {
     request.log.info({ req: request, res: reply, ms: Math.round(reply.elapsedTime) }, 'request');
     done();

@@ -38,13 +38,14 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.env,
   );
 
+  // Listen for the signals before the URL line tells anyone the server is up.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
   const server = await startServer(config);
   process.stdout.write(`Tessera authorization server listening on ${server.url}\nissuer: ${server.issuer}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await stopRequested;
   server.logger.info('shutting down');
   await server.close();
   return 0;
