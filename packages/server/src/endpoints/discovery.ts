@@ -27,6 +27,8 @@ export function createDiscoveryEndpoint(deps: DiscoveryEndpointDeps) {
         jwks_uri: url(PATHS.jwks),
         introspection_endpoint: url(PATHS.introspection),
         revocation_endpoint: url(PATHS.revocation),
+        // Not registered with IANA: Tessera's own, for verifiers that deny revoked JWTs.
+        revocation_feed_endpoint: url(PATHS.revocationFeed),
         grant_types_supported: SUPPORTED_GRANT_TYPES,
         response_types_supported: [],
         scopes_supported: [...scopes].sort(),
