@@ -1,0 +1,225 @@
+import {
+  ErrorCode,
+  InvalidRequest,
+  InvalidToken,
+  RevocationList,
+  TemporarilyUnavailable,
+  type TesseraError,
+} from '@tessera/core';
+import type { JwsAlgorithm } from './algorithms.js';
+import { createBearerScheme } from './bearer-scheme.js';
+import { headerCount } from './bearer-token.js';
+import { refusalFor } from './challenge.js';
+import { IntrospectionClient } from './introspection-client.js';
+import { fetchIssuerMetadata } from './issuer-metadata.js';
+import { createJwtVerifier } from './jwt-verifier.js';
+import { createRemoteJwks } from './remote-jwks.js';
+import { RevocationFeedClient } from './revocation-feed-client.js';
+import { checkScopes } from './scope-policy.js';
+import { assertSecureUrl } from './secure-url.js';
+import type { Scheme, SchemeName, ScopePolicy, VerifyOutcome, VerifyRequest } from './verification.js';
+
+export interface VerifierOptions {
+  /** The authorization server; its metadata (RFC 8414) names the JWKS and other endpoints. */
+  issuer: string;
+  /** This resource server's audience (or several). */
+  audience: string | readonly string[];
+  /** Schemes accepted (default `['bearer']`). */
+  schemes?: readonly SchemeName[] | undefined;
+  /**
+   * This resource server's own client at the issuer (registered with `--resource-server`):
+   * it introspects opaque tokens and reads the revocation feed. Without it only JWTs are
+   * accepted and revocations reach the verifier only at `exp`.
+   */
+  credentials?: { clientId: string; clientSecret: string } | undefined;
+  /** RFC 9728 protected resource metadata URL, named in every 401 challenge. */
+  resourceMetadataUrl?: string | undefined;
+  realm?: string | undefined;
+  /** JWT algorithms accepted (default: every asymmetric one). */
+  algorithms?: readonly JwsAlgorithm[] | undefined;
+  revocationFeed?: {
+    /** How often the feed is read (default 1000 ms): the propagation delay of a revocation. */
+    intervalMs?: number | undefined;
+    /**
+     * Past this long without reading the feed (default 60 s), tokens are refused with 503:
+     * the verifier no longer knows what was revoked. Set `Infinity` to keep serving.
+     */
+    maxStalenessSeconds?: number | undefined;
+  };
+  /** How long an introspection answer is reused (default 30 s, never past `exp`). */
+  introspectionCacheSeconds?: number | undefined;
+  /** DANGEROUS: talk to a plain-http issuer that is not on loopback. */
+  allowInsecureHttpIssuer?: boolean | undefined;
+  /** Told of background failures (feed, JWKS); never of a credential. */
+  onError?: ((error: Error) => void) | undefined;
+  fetch?: typeof fetch | undefined;
+  /** Clock in milliseconds (tests). */
+  now?: (() => number) | undefined;
+}
+
+export interface Verifier {
+  /**
+   * Checks the request's credential and the route's scope policy. Never throws: every
+   * failure is a refusal, with its status and `WWW-Authenticate` challenge.
+   */
+  verify(request: VerifyRequest, policy?: ScopePolicy): Promise<VerifyOutcome>;
+  /** Resolves once metadata, keys and the revocation feed are loaded; rejects if they cannot be. */
+  ready(): Promise<void>;
+  /** Stops the revocation feed. */
+  close(): void;
+}
+
+const TIMEOUT_MS = 5000;
+/** After a failed start, the next request tries again no sooner than this. */
+const RETRY_START_MS = 2000;
+
+/**
+ * Creates the verifier a resource server puts in front of every request: one interface
+ * over every scheme, JWTs checked locally (strictly, see `createJwtVerifier`), opaque tokens
+ * by introspection, revoked tokens refused within about a second via the revocation feed.
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier({ issuer: 'https://auth.example.com', audience: 'billing-api', credentials });
+ * const outcome = await verifier.verify({ method, url, headers, rawHeaders }, { allOf: ['charges:read'] });
+ * if (!outcome.ok) return send(outcome.refusal.status, outcome.refusal.challenge, outcome.refusal.error.toJSON());
+ * ```
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const audiences = typeof options.audience === 'string' ? [options.audience] : [...options.audience];
+  if (
+    audiences.length === 0 ||
+    audiences.some((audience) => typeof audience !== 'string' || audience === '')
+  ) {
+    throw new TypeError('audience must be a non-empty string or list of them');
+  }
+  const schemes = options.schemes ?? ['bearer'];
+  const unsupported = schemes.filter((scheme) => scheme !== 'bearer');
+  if (unsupported.length > 0) throw new TypeError(`scheme ${unsupported.join(', ')} is not supported yet`);
+  const allowInsecure = options.allowInsecureHttpIssuer === true;
+  assertSecureUrl(options.issuer, 'issuer', allowInsecure);
+  const fetchImpl = options.fetch ?? fetch;
+  const nowMs = options.now ?? Date.now;
+  const nowSeconds = () => Math.floor(nowMs() / 1000);
+  const onError = options.onError ?? (() => {});
+  const maxStaleness = options.revocationFeed?.maxStalenessSeconds ?? 60;
+  const challengeOptions = { realm: options.realm, resourceMetadataUrl: options.resourceMetadataUrl };
+  const revocations = new RevocationList();
+
+  type Loaded = { schemes: Scheme[]; feed: RevocationFeedClient | undefined };
+  let startup: Promise<Loaded> | undefined;
+  let failedAt = 0;
+  let feed: RevocationFeedClient | undefined;
+
+  /** Starts once; after a failure, the next call at least RETRY_START_MS later tries again. */
+  function load(): Promise<Loaded> {
+    if (startup === undefined || (failedAt !== 0 && nowMs() - failedAt >= RETRY_START_MS)) {
+      failedAt = 0;
+      startup = start();
+      startup.catch((error: Error) => {
+        failedAt = nowMs();
+        onError(error);
+      });
+    }
+    return startup;
+  }
+
+  async function start(): Promise<Loaded> {
+    const metadata = await fetchIssuerMetadata(options.issuer, {
+      allowInsecureHttpIssuer: allowInsecure,
+      fetch: fetchImpl,
+      timeoutMs: TIMEOUT_MS,
+    });
+    const keys = createRemoteJwks({
+      url: metadata.jwksUri,
+      allowInsecureHttpJwksUrl: allowInsecure,
+      onError,
+      now: nowMs,
+      ...(options.algorithms ? { algorithms: options.algorithms } : {}),
+    });
+    const jwt = createJwtVerifier({
+      issuer: options.issuer,
+      audience: audiences,
+      keys,
+      algorithms: options.algorithms,
+      now: nowMs,
+    });
+    const { credentials } = options;
+    const introspection =
+      credentials && metadata.introspectionEndpoint
+        ? new IntrospectionClient({
+            endpoint: metadata.introspectionEndpoint,
+            clientId: credentials.clientId,
+            clientSecret: credentials.clientSecret,
+            issuer: options.issuer,
+            audiences,
+            fetch: fetchImpl,
+            cacheSeconds: options.introspectionCacheSeconds ?? 30,
+            timeoutMs: TIMEOUT_MS,
+            now: nowSeconds,
+          })
+        : undefined;
+    if (credentials && metadata.revocationFeedEndpoint) {
+      feed = new RevocationFeedClient({
+        endpoint: metadata.revocationFeedEndpoint,
+        clientId: credentials.clientId,
+        clientSecret: credentials.clientSecret,
+        list: revocations,
+        fetch: fetchImpl,
+        intervalMs: options.revocationFeed?.intervalMs ?? 1000,
+        timeoutMs: TIMEOUT_MS,
+        now: nowSeconds,
+        onError,
+      });
+      await feed.start();
+    }
+    return { schemes: [createBearerScheme({ jwt, introspection, revocations, now: nowSeconds })], feed };
+  }
+
+  const refuse = (error: TesseraError): VerifyOutcome => ({
+    ok: false,
+    refusal: refusalFor(error, challengeOptions),
+  });
+  const unavailable = () =>
+    refuse(new TemporarilyUnavailable(ErrorCode.UNAVAILABLE, 'Credentials cannot be checked right now.'));
+
+  return {
+    ready: () => load().then(() => undefined),
+    close() {
+      feed?.stop();
+    },
+    async verify(request, policy) {
+      let loaded: Loaded;
+      try {
+        loaded = await load();
+      } catch {
+        return unavailable();
+      }
+      if (headerCount(request, 'authorization') > 1) {
+        return refuse(new InvalidRequest(ErrorCode.CREDENTIALS_AMBIGUOUS, 'Send one Authorization header.'));
+      }
+      const presented = loaded.schemes.filter((scheme) => scheme.presents(request));
+      if (presented.length === 0) {
+        return refuse(new InvalidToken(ErrorCode.CREDENTIALS_MISSING, 'Authentication is required.'));
+      }
+      if (presented.length > 1) {
+        return refuse(
+          new InvalidRequest(ErrorCode.CREDENTIALS_AMBIGUOUS, 'Present one credential, in one place.'),
+        );
+      }
+      if (loaded.feed !== undefined && nowSeconds() - loaded.feed.lastSyncedAt > maxStaleness)
+        return unavailable();
+      const [scheme] = presented as [Scheme];
+      let checked: Awaited<ReturnType<Scheme['verify']>>;
+      try {
+        checked = await scheme.verify(request);
+      } catch (error) {
+        onError(error as Error);
+        return unavailable();
+      }
+      if (!checked.ok) return refuse(checked.error);
+      const insufficient = checkScopes(checked.identity.scopes, policy);
+      return insufficient === null ? { ok: true, identity: checked.identity } : refuse(insufficient);
+    },
+  };
+}
