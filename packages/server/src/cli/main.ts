@@ -3,6 +3,7 @@ import { MasterKeyError } from '../services/master-key.js';
 import { ValidationError } from '../services/validation-error.js';
 import { API_USAGE, apiCommand } from './commands/api.js';
 import { CLIENT_USAGE, clientCommand } from './commands/client.js';
+import { GATEWAY_USAGE, gatewayCommand } from './commands/gateway.js';
 import { KEYS_USAGE, keysCommand } from './commands/keys.js';
 import { SERVE_USAGE, serveCommand } from './commands/serve.js';
 import { UsageError } from './usage-error.js';
@@ -12,6 +13,7 @@ ${SERVE_USAGE}
 ${CLIENT_USAGE}
 ${API_USAGE}
 ${KEYS_USAGE}
+${GATEWAY_USAGE}
 
 --db URL: sqlite:PATH (default sqlite:./.tessera/tessera.db) or postgres://…; env TESSERA_DB.
 --json: print exactly one JSON object on stdout.`;
@@ -21,6 +23,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   client: clientCommand,
   api: apiCommand,
   keys: keysCommand,
+  gateway: gatewayCommand,
 };
 
 /** Runs one `tessera` command; returns the exit status. A failure prints one line on stderr. */

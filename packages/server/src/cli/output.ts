@@ -8,3 +8,8 @@ export function printResult(json: boolean, result: object, humanLines: readonly 
 }
 
 export const isoTime = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/** The lines that show a secret the only time it is shown, with the warning that goes with it. */
+export function shownOnce(label: string, secret: string | undefined): string[] {
+  return secret === undefined ? [] : [`${label} ${secret}`, 'It is shown only now: store it safely.'];
+}

@@ -1,5 +1,6 @@
 import { ErrorCode, InvalidRequest } from '@tessera/core';
-import type { PresentedClientCredentials } from '../services/client-authentication.js';
+import type { ClientAuthenticator, PresentedClientCredentials } from '../services/client-authentication.js';
+import type { ClientRecord } from '../store/client-store.js';
 
 /** What an endpoint needs of an HTTP request: its form parameters and credentials. */
 export interface EndpointRequest {
@@ -43,7 +44,17 @@ export function requiredParam(form: URLSearchParams, name: string): string {
   return value;
 }
 
-export function presentedClientCredentials(request: EndpointRequest): PresentedClientCredentials {
+/** The client the request authenticates as; a failed authentication is thrown as its RFC error. */
+export async function authenticatedClient(
+  authenticator: ClientAuthenticator,
+  request: EndpointRequest,
+): Promise<ClientRecord> {
+  const authenticated = await authenticator.authenticate(presentedClientCredentials(request));
+  if (!authenticated.ok) throw authenticated.error;
+  return authenticated.value;
+}
+
+function presentedClientCredentials(request: EndpointRequest): PresentedClientCredentials {
   const { form } = request;
   return {
     authorization: request.authorization,

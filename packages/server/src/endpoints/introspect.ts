@@ -1,10 +1,10 @@
 import type { AccessTokenService } from '../services/access-tokens.js';
 import type { ClientAuthenticator } from '../services/client-authentication.js';
 import {
+  authenticatedClient,
   type EndpointRequest,
   type EndpointResponse,
   NO_STORE,
-  presentedClientCredentials,
   refuseRepeatedParams,
   requiredParam,
 } from './endpoint-io.js';
@@ -22,9 +22,7 @@ export interface IntrospectionEndpointDeps {
 export function createIntrospectionEndpoint(deps: IntrospectionEndpointDeps) {
   return async function introspectionEndpoint(request: EndpointRequest): Promise<EndpointResponse> {
     refuseRepeatedParams(request.form);
-    const authenticated = await deps.authenticator.authenticate(presentedClientCredentials(request));
-    if (!authenticated.ok) throw authenticated.error;
-    const caller = authenticated.value;
+    const caller = await authenticatedClient(deps.authenticator, request);
     const claims = await deps.accessTokens.introspect(requiredParam(request.form, 'token'));
     const visible = claims !== null && (caller.resourceServer || claims.client_id === caller.id);
     return {

@@ -2,10 +2,10 @@ import { ErrorCode, InvalidRequest } from '@tessera/core';
 import type { AccessTokenService } from '../services/access-tokens.js';
 import type { ClientAuthenticator } from '../services/client-authentication.js';
 import {
+  authenticatedClient,
   type EndpointRequest,
   type EndpointResponse,
   NO_STORE,
-  presentedClientCredentials,
   refuseRepeatedParams,
   requiredParam,
 } from './endpoint-io.js';
@@ -23,12 +23,8 @@ export interface RevocationEndpointDeps {
 export function createRevocationEndpoint(deps: RevocationEndpointDeps) {
   return async function revocationEndpoint(request: EndpointRequest): Promise<EndpointResponse> {
     refuseRepeatedParams(request.form);
-    const authenticated = await deps.authenticator.authenticate(presentedClientCredentials(request));
-    if (!authenticated.ok) throw authenticated.error;
-    const outcome = await deps.accessTokens.revoke(
-      requiredParam(request.form, 'token'),
-      authenticated.value.id,
-    );
+    const client = await authenticatedClient(deps.authenticator, request);
+    const outcome = await deps.accessTokens.revoke(requiredParam(request.form, 'token'), client.id);
     if (outcome === 'not-owner') {
       throw new InvalidRequest(ErrorCode.ACCESS_DENIED, 'The token was not issued to this client.');
     }

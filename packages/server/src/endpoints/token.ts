@@ -2,11 +2,11 @@ import { ErrorCode, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } f
 import type { ClientAuthenticator } from '../services/client-authentication.js';
 import type { ClientCredentialsGrant } from '../services/grants/client-credentials.js';
 import {
+  authenticatedClient,
   type EndpointRequest,
   type EndpointResponse,
   NO_STORE,
   param,
-  presentedClientCredentials,
   refuseRepeatedParams,
   requiredParam,
 } from './endpoint-io.js';
@@ -28,9 +28,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
     if (!SUPPORTED_GRANT_TYPES.includes(grantType)) {
       throw new UnsupportedGrantType(ErrorCode.GRANT_UNSUPPORTED, 'This grant type is not supported.');
     }
-    const authenticated = await deps.authenticator.authenticate(presentedClientCredentials(request));
-    if (!authenticated.ok) throw authenticated.error;
-    const client = authenticated.value;
+    const client = await authenticatedClient(deps.authenticator, request);
     if (!client.grantTypes.includes(grantType)) {
       throw new UnauthorizedClient(ErrorCode.GRANT_NOT_ALLOWED, 'This client may not use this grant type.');
     }

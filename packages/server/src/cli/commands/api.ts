@@ -1,6 +1,6 @@
 import { RESOURCE_SERVER_ALGS } from '../../services/resource-servers.js';
 import { withTessera } from '../open-tessera.js';
-import { isoTime, printResult } from '../output.js';
+import { isoTime, printResult, shownOnce } from '../output.js';
 import {
   choiceFlag,
   DB_FLAG,
@@ -54,12 +54,7 @@ async function create(args: string[]): Promise<number> {
       token_format: record.tokenFormat,
       alg: record.alg,
     },
-    [
-      `audience: ${record.audience}`,
-      ...(secret === undefined
-        ? []
-        : [`secret:   ${secret}`, 'The HS256 secret is shown only now: store it safely.']),
-    ],
+    [`audience: ${record.audience}`, ...shownOnce('secret:  ', secret)],
   );
   return 0;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AUTH_METHODS } from '../../services/clients.js';
 import type { ClientRecord } from '../../store/client-store.js';
 import { withTessera } from '../open-tessera.js';
-import { isoTime, printResult } from '../output.js';
+import { isoTime, printResult, shownOnce } from '../output.js';
 import {
   choiceFlag,
   DB_FLAG,
@@ -68,12 +68,7 @@ async function create(args: string[]): Promise<number> {
   printResult(
     values.json ?? false,
     { client_id: client.id, ...(secret === undefined ? {} : { client_secret: secret }), ...describe(client) },
-    [
-      `client_id:     ${client.id}`,
-      ...(secret === undefined
-        ? []
-        : [`client_secret: ${secret}`, 'The secret is shown only now: store it safely.']),
-    ],
+    [`client_id:     ${client.id}`, ...shownOnce('client_secret:', secret)],
   );
   return 0;
 }
