@@ -1,0 +1,2 @@
+// The client package's public API; each module adds its named exports here.
+export {};
