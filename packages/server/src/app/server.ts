@@ -138,6 +138,7 @@ export async function startServer(
         await app.close();
         await replayCache.close();
         await tessera.close();
+        logger.flush();
       },
     };
   } catch (error) {

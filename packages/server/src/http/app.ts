@@ -11,6 +11,7 @@ import type { EndpointRequest, EndpointResponse } from '../endpoints/endpoint-io
 import { PATHS } from '../endpoints/paths.js';
 import { errorHeaders, toTesseraError } from './error-response.js';
 import { parseFormBody } from './form-body.js';
+import { createAccessLogger } from './logger.js';
 
 type Endpoint = (request: EndpointRequest) => Promise<EndpointResponse>;
 
@@ -60,6 +61,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     requestIdHeader: false,
     // One line per request, written by the onResponse hook below with what it may show.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: the few lines a request writes name its id themselves.
+    childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
@@ -89,15 +92,25 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     done(null, payload);
   });
 
+  const accessLog = createAccessLogger(options.logger);
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info({ req: request, res: reply, ms: Math.round(reply.elapsedTime) }, 'request');
+    accessLog.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        path: request.url.split('?', 1)[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
     done();
   });
-
   app.setErrorHandler((error, request, reply) => {
     const refused = toTesseraError(error);
-    if (refused.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: refused.code, detail: refused.detail }, 'request refused');
+    if (refused.status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
+    else
+      request.log.info({ reqId: request.id, code: refused.code, detail: refused.detail }, 'request refused');
     void reply.status(refused.status).headers(errorHeaders(refused)).send(refused.toJSON());
   });
 
@@ -138,7 +151,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       await endpoints.ready();
       return { status: 'ready' };
     } catch (error) {
-      request.log.warn({ err: error }, 'store is not answering');
+      request.log.warn({ reqId: request.id, err: error }, 'store is not answering');
       return reply.status(503).send({ status: 'unavailable' });
     }
   });

@@ -12,6 +12,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import type { ClientRecord } from '../store/client-store.js';
 import type { EphemeralStore } from '../store/ephemeral-store.js';
 import type { ClientService } from './clients.js';
+import { ExpiringCache } from './expiring-cache.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
 import { CLOCK_TOLERANCE_SECONDS } from './signing-keys.js';
 
@@ -20,6 +21,8 @@ export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type
 export const CLIENT_ASSERTION_ALGS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'];
 /** An assertion valid for longer than this is refused: it would be a long-lived credential. */
 const MAX_ASSERTION_LIFETIME_SECONDS = 600;
+/** Basic credentials checked within this long are not parsed and hashed again. */
+const RECENT_BASIC_SECONDS = 10;
 
 /** What a request to the token, introspection or revocation endpoint presented. */
 export interface PresentedClientCredentials {
@@ -51,7 +54,15 @@ const rejected = (code: (typeof ErrorCode)[keyof typeof ErrorCode], detail: stri
  * Every failure gets the same public answer, so it never tells whether a client exists.
  */
 export class ClientAuthenticator {
-  constructor(private readonly options: ClientAuthenticatorOptions) {}
+  /**
+   * Basic credentials verified lately, by the header's exact value, to the client id they
+   * proved. A hit still reads the client, so a deleted client fails at once.
+   */
+  private readonly recentBasic: ExpiringCache<string, string>;
+
+  constructor(private readonly options: ClientAuthenticatorOptions) {
+    this.recentBasic = new ExpiringCache(10_000, options.now);
+  }
 
   async authenticate(presented: PresentedClientCredentials): Promise<Result<ClientRecord, AuthFailure>> {
     const methods: Method[] = [];
@@ -81,7 +92,13 @@ export class ClientAuthenticator {
   }
 
   private async basic(presented: PresentedClientCredentials): Promise<Result<ClientRecord, AuthFailure>> {
-    const parsed = parseAuthorization(presented.authorization ?? '');
+    const header = presented.authorization ?? '';
+    const remembered = this.recentBasic.get(header);
+    if (remembered !== undefined && (presented.clientId === undefined || presented.clientId === remembered)) {
+      const client = await this.options.clients.find(remembered);
+      if (client?.authMethod === 'client_secret_basic') return ok(client);
+    }
+    const parsed = parseAuthorization(header);
     const credentials = parsed?.scheme === 'basic' ? parseBasicClientCredentials(parsed.token68) : null;
     if (credentials === null) {
       return rejected(ErrorCode.CLIENT_AUTH_METHOD, 'Authorization header is not valid Basic credentials');
@@ -91,7 +108,13 @@ export class ClientAuthenticator {
         new InvalidRequest(ErrorCode.PARAM_INVALID, 'client_id does not match the authenticated client.'),
       );
     }
-    return this.withSecret('client_secret_basic', credentials.clientId, credentials.clientSecret);
+    const result = await this.withSecret(
+      'client_secret_basic',
+      credentials.clientId,
+      credentials.clientSecret,
+    );
+    if (result.ok) this.recentBasic.set(header, result.value.id, this.options.now() + RECENT_BASIC_SECONDS);
+    return result;
   }
 
   private async withSecret(
