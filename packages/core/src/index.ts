@@ -1,4 +1,12 @@
 export {
+  API_KEY_PATTERN,
+  type ApiKeyEnvironment,
+  apiKeyDisplayPrefix,
+  apiKeyEnvironment,
+  isWellFormedApiKey,
+  mintApiKey,
+} from './api-key.js';
+export {
   type AuthorizationCredentials,
   type BasicClientCredentials,
   MAX_AUTHORIZATION_LENGTH,
@@ -35,4 +43,24 @@ export {
 } from './errors.js';
 export { type RevocableToken, type RevocationEntry, RevocationList } from './revocation-list.js';
 export { formatScope, parseScope } from './scope.js';
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  generateWebhookId,
+  generateWebhookSecret,
+  parseWebhookSecret,
+  signWebhook,
+  type VerifiedWebhook,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_SECRET_PREFIX,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  type WebhookHeaderSource,
+  type WebhookHeaders,
+  type WebhookMessage,
+  WebhookRejected,
+  type WebhookRejectionReason,
+  webhookHeaders,
+} from './webhook-signature.js';
 export { formatChallenge } from './www-authenticate.js';

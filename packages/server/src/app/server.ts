@@ -23,6 +23,8 @@ const KEY_REFRESH_MS = 2000;
 const PURGE_INTERVAL_MS = 3600 * 1000;
 /** Revocations recorded by other instances or the CLI reach this one within about this long. */
 const REVOCATION_SYNC_MS = 1000;
+/** When API keys were last used is written this often, not on every request. */
+const API_KEY_USAGE_FLUSH_MS = 60 * 1000;
 
 export interface RunningServer {
   readonly url: string;
@@ -96,7 +98,7 @@ export async function startServer(
           authenticator,
           clientCredentials: new ClientCredentialsGrant(accessTokens, tessera.resourceServers, issuer),
         }),
-        introspection: createIntrospectionEndpoint({ authenticator, accessTokens }),
+        introspection: createIntrospectionEndpoint({ authenticator, accessTokens, apiKeys: tessera.apiKeys }),
         revocation: createRevocationEndpoint({ authenticator, accessTokens }),
         discovery: createDiscoveryEndpoint({ issuer, resourceServers: tessera.resourceServers }),
         jwks: createJwksEndpoint(tessera.signingKeys, JWKS_MAX_AGE),
@@ -119,6 +121,12 @@ export async function startServer(
     const stopSyncing = revocationSync.watch(REVOCATION_SYNC_MS, (error) =>
       logger.error({ err: error }, 'could not read the revocation feed'),
     );
+    const flushUsage = () =>
+      tessera.apiKeys
+        .flushUsage()
+        .catch((error) => logger.error({ err: error }, 'could not record API key use'));
+    const usage = setInterval(flushUsage, API_KEY_USAGE_FLUSH_MS);
+    usage.unref();
     const purge = setInterval(() => {
       tessera.tokens
         .purgeExpired(tessera.now())
@@ -135,7 +143,9 @@ export async function startServer(
         stopWatching();
         stopSyncing();
         clearInterval(purge);
+        clearInterval(usage);
         await app.close();
+        await flushUsage();
         await replayCache.close();
         await tessera.close();
         logger.flush();

@@ -1,4 +1,5 @@
 import { RevocationList } from '@tessera/core';
+import { ApiKeyService } from '../services/api-keys.js';
 import { ClientService } from '../services/clients.js';
 import { deriveKey } from '../services/key-derivation.js';
 import { loadMasterKey } from '../services/master-key.js';
@@ -6,6 +7,7 @@ import { SecretMinter } from '../services/minted-secret.js';
 import { ResourceServerService } from '../services/resource-servers.js';
 import { SealedBox } from '../services/sealed-box.js';
 import { SigningKeyService } from '../services/signing-keys.js';
+import { SqlApiKeyStore } from '../store/api-key-store.js';
 import { SqlClientStore } from '../store/client-store.js';
 import { type Database, type DatabaseLocation, openDatabase } from '../store/database.js';
 import { SqlResourceServerStore } from '../store/resource-server-store.js';
@@ -34,6 +36,7 @@ export interface Tessera {
   readonly clients: ClientService;
   readonly resourceServers: ResourceServerService;
   readonly signingKeys: SigningKeyService;
+  readonly apiKeys: ApiKeyService;
   readonly tokens: SqlTokenStore;
   /** Revocations in force; a running server keeps it in step with the store. */
   readonly revocations: RevocationList;
@@ -77,6 +80,7 @@ export async function openTessera(options: TesseraOptions): Promise<Tessera> {
     clients: new ClientService(clientStore, tokens, revocations, minter, now, MAX_ACCESS_TOKEN_TTL),
     resourceServers: new ResourceServerService(resourceServerStore, signingKeys, sealer, now),
     signingKeys,
+    apiKeys: new ApiKeyService(new SqlApiKeyStore(database.db), tokens, revocations, minter, now),
     tokens,
     revocations,
     close: () => database.close(),

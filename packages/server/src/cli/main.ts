@@ -2,6 +2,7 @@ import { ConfigError } from '../config/server-config.js';
 import { MasterKeyError } from '../services/master-key.js';
 import { ValidationError } from '../services/validation-error.js';
 import { API_USAGE, apiCommand } from './commands/api.js';
+import { APIKEY_USAGE, apikeyCommand } from './commands/apikey.js';
 import { CLIENT_USAGE, clientCommand } from './commands/client.js';
 import { GATEWAY_USAGE, gatewayCommand } from './commands/gateway.js';
 import { KEYS_USAGE, keysCommand } from './commands/keys.js';
@@ -12,6 +13,7 @@ const USAGE = `Usage:
 ${SERVE_USAGE}
 ${CLIENT_USAGE}
 ${API_USAGE}
+${APIKEY_USAGE}
 ${KEYS_USAGE}
 ${GATEWAY_USAGE}
 
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   client: clientCommand,
   api: apiCommand,
+  apikey: apikeyCommand,
   keys: keysCommand,
   gateway: gatewayCommand,
 };

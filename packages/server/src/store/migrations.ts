@@ -1,12 +1,14 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
 import type { Dialect } from './dialect.js';
 import { initialSchema } from './migrations/0001-initial-schema.js';
+import { apiKeys } from './migrations/0002-api-keys.js';
 import type { Tables } from './schema.js';
 
 /** Every migration, in order. Never edit one that has shipped: add the next. */
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-initial-schema': initialSchema(dialect),
+    '0002-api-keys': apiKeys,
   };
 }
 

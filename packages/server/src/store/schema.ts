@@ -11,6 +11,7 @@ export interface Tables {
   signing_keys: SigningKeyRow;
   opaque_tokens: OpaqueTokenRow;
   revocations: RevocationRow;
+  api_keys: ApiKeyRow;
 }
 
 export interface ClientRow {
@@ -68,4 +69,18 @@ export interface RevocationRow {
   value: string;
   revoked_at: number;
   expires_at: number;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  hash: string;
+  display_prefix: string;
+  env: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  successor_id: string | null;
 }
