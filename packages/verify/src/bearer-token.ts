@@ -3,9 +3,13 @@ import type { VerifyRequest } from './verification.js';
 
 const TOKEN_PARAM = 'access_token';
 
-/** Whether the request carries a bearer token anywhere, allowed place or not. */
+/** Whether the request carries a bearer token anywhere, allowed place or not; an API key in
+ * the Bearer header belongs to the API-key scheme. */
 export function presentsBearerToken(request: VerifyRequest): boolean {
-  return authorizationScheme(request) === 'bearer' || tokenInQuery(request) || tokenInForm(request);
+  const bearer =
+    authorizationScheme(request) === 'bearer' &&
+    !/^\s*bearer\s+tsk_/i.test(headerValue(request, 'authorization') ?? '');
+  return bearer || tokenInQuery(request) || tokenInForm(request);
 }
 
 /**

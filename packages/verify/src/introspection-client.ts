@@ -8,11 +8,14 @@ export interface IntrospectedToken {
   readonly tokenId: string | undefined;
   readonly scopes: readonly string[];
   readonly issuedAt: number | undefined;
-  readonly expiresAt: number;
+  /** Undefined for an API key that never expires. */
+  readonly expiresAt: number | undefined;
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
 export interface IntrospectionClientOptions {
+  /** What is asked about: OAuth access tokens, or Tessera API keys. */
+  readonly kind: 'access_token' | 'api_key';
   readonly endpoint: string;
   readonly clientId: string;
   readonly clientSecret: string;
@@ -70,7 +73,7 @@ export class IntrospectionClient {
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
         },
-        body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+        body: new URLSearchParams({ token, token_type_hint: this.options.kind }).toString(),
         redirect: 'error',
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
@@ -87,16 +90,38 @@ export class IntrospectionClient {
     const answer = this.judge(body);
     const now = this.options.now();
     const until = answer.ok
-      ? Math.min(answer.value.expiresAt, now + this.options.cacheSeconds)
+      ? Math.min(answer.value.expiresAt ?? Number.POSITIVE_INFINITY, now + this.options.cacheSeconds)
       : now + INACTIVE_CACHE_SECONDS;
     if (this.cache.size >= MAX_ENTRIES) this.evictOldest();
     this.cache.set(token, { answer, until });
     return answer;
   }
 
-  /** An active answer counts only if it is for us: our issuer, our audience, not expired. */
+  /**
+   * An active access token counts only if it is for us: our issuer, our audience, not
+   * expired. An API key has no audience; it counts when the answer says it is one.
+   */
   private judge(body: Record<string, unknown>): Answer {
     if (body.active !== true) return INACTIVE();
+    return this.options.kind === 'api_key' ? this.judgeApiKey(body) : this.judgeAccessToken(body);
+  }
+
+  private judgeApiKey(body: Record<string, unknown>): Answer {
+    const { sub, scope, iat, exp, token_type } = body;
+    if (token_type !== 'api_key' || typeof sub !== 'string') return INACTIVE();
+    if (exp !== undefined && (typeof exp !== 'number' || exp <= this.options.now())) return INACTIVE();
+    return ok({
+      subject: sub,
+      clientId: undefined,
+      tokenId: undefined,
+      scopes: typeof scope === 'string' && scope !== '' ? scope.split(' ') : [],
+      issuedAt: typeof iat === 'number' ? iat : undefined,
+      expiresAt: exp as number | undefined,
+      claims: body,
+    });
+  }
+
+  private judgeAccessToken(body: Record<string, unknown>): Answer {
     const { sub, client_id, jti, scope, iat, exp, iss, aud } = body;
     const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
     if (typeof exp !== 'number' || exp <= this.options.now()) return INACTIVE();

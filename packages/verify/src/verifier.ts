@@ -7,6 +7,7 @@ import {
   type TesseraError,
 } from '@tessera/core';
 import type { JwsAlgorithm } from './algorithms.js';
+import { createApiKeyScheme } from './api-key-scheme.js';
 import { createBearerScheme } from './bearer-scheme.js';
 import { headerCount } from './bearer-token.js';
 import { refusalFor } from './challenge.js';
@@ -24,7 +25,7 @@ export interface VerifierOptions {
   issuer: string;
   /** This resource server's audience (or several). */
   audience: string | readonly string[];
-  /** Schemes accepted (default `['bearer']`). */
+  /** Schemes accepted (default `['bearer']`); `apikey` needs `credentials`. */
   schemes?: readonly SchemeName[] | undefined;
   /**
    * This resource server's own client at the issuer (registered with `--resource-server`):
@@ -70,6 +71,7 @@ export interface Verifier {
 }
 
 const TIMEOUT_MS = 5000;
+const SUPPORTED_SCHEMES: readonly SchemeName[] = ['bearer', 'apikey'];
 /** After a failed start, the next request tries again no sooner than this. */
 const RETRY_START_MS = 2000;
 
@@ -94,8 +96,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw new TypeError('audience must be a non-empty string or list of them');
   }
   const schemes = options.schemes ?? ['bearer'];
-  const unsupported = schemes.filter((scheme) => scheme !== 'bearer');
+  const unsupported = schemes.filter((scheme) => !SUPPORTED_SCHEMES.includes(scheme));
   if (unsupported.length > 0) throw new TypeError(`scheme ${unsupported.join(', ')} is not supported yet`);
+  if (schemes.includes('apikey') && options.credentials === undefined) {
+    throw new TypeError('the apikey scheme needs credentials: API keys are looked up at the issuer');
+  }
   const allowInsecure = options.allowInsecureHttpIssuer === true;
   assertSecureUrl(options.issuer, 'issuer', allowInsecure);
   const fetchImpl = options.fetch ?? fetch;
@@ -145,10 +150,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
       now: nowMs,
     });
     const { credentials } = options;
-    const introspection =
-      credentials && metadata.introspectionEndpoint
+    const endpoint = metadata.introspectionEndpoint;
+    const introspectionClient = (kind: 'access_token' | 'api_key') =>
+      credentials && endpoint
         ? new IntrospectionClient({
-            endpoint: metadata.introspectionEndpoint,
+            kind,
+            endpoint,
             clientId: credentials.clientId,
             clientSecret: credentials.clientSecret,
             issuer: options.issuer,
@@ -173,7 +180,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
       });
       await feed.start();
     }
-    return { schemes: [createBearerScheme({ jwt, introspection, revocations, now: nowSeconds })], feed };
+    const enabled: Scheme[] = [];
+    if (schemes.includes('bearer')) {
+      const introspection = introspectionClient('access_token');
+      enabled.push(createBearerScheme({ jwt, introspection, revocations, now: nowSeconds }));
+    }
+    if (schemes.includes('apikey')) {
+      const lookup = introspectionClient('api_key');
+      if (lookup === undefined)
+        throw new Error('the issuer has no introspection endpoint to look up API keys');
+      enabled.push(createApiKeyScheme({ lookup, revocations, now: nowSeconds }));
+    }
+    return { schemes: enabled, feed };
   }
 
   const refuse = (error: TesseraError): VerifyOutcome => ({

@@ -15,9 +15,19 @@ describeEachDatabase('verify package', (db) => {
 
   before(async () => {
     t = await startTestServer(db);
-    await t.server.tessera.resourceServers.create({ audience: 'billing-api', scopes: ['charges:read', 'charges:write'] });
-    await t.server.tessera.resourceServers.create({ audience: 'files-api', scopes: ['files:read'], tokenFormat: 'opaque' });
-    service = await t.createClient({ scopes: ['charges:read', 'files:read'], audiences: ['billing-api', 'files-api'] });
+    await t.server.tessera.resourceServers.create({
+      audience: 'billing-api',
+      scopes: ['charges:read', 'charges:write'],
+    });
+    await t.server.tessera.resourceServers.create({
+      audience: 'files-api',
+      scopes: ['files:read'],
+      tokenFormat: 'opaque',
+    });
+    service = await t.createClient({
+      scopes: ['charges:read', 'files:read'],
+      audiences: ['billing-api', 'files-api'],
+    });
     gateway = await t.createClient({ resourceServer: true });
     verifier = createVerifier({
       issuer: t.issuer,
@@ -36,12 +46,20 @@ describeEachDatabase('verify package', (db) => {
   const issue = async (resource: string, client = service) =>
     (
       await (
-        await postForm(`${t.issuer}/token`, { grant_type: 'client_credentials', resource }, {
-          authorization: basic(client.clientId, client.clientSecret),
-        })
+        await postForm(
+          `${t.issuer}/token`,
+          { grant_type: 'client_credentials', resource },
+          {
+            authorization: basic(client.clientId, client.clientSecret),
+          },
+        )
       ).json()
     ).access_token as string;
-  const request = (headers: Record<string, string>, url = '/v1/charges', extra: Partial<VerifyRequest> = {}): VerifyRequest => ({
+  const request = (
+    headers: Record<string, string>,
+    url = '/v1/charges',
+    extra: Partial<VerifyRequest> = {},
+  ): VerifyRequest => ({
     method: 'GET',
     url,
     headers,
@@ -119,7 +137,11 @@ describeEachDatabase('verify package', (db) => {
   it('hears of a revoked JWT through the feed and refuses it before it expires', async () => {
     const token = await issue('billing-api');
     assert.ok((await verifier.verify(bearer(token))).ok);
-    await postForm(`${t.issuer}/revoke`, { token }, { authorization: basic(service.clientId, service.clientSecret) });
+    await postForm(
+      `${t.issuer}/revoke`,
+      { token },
+      { authorization: basic(service.clientId, service.clientSecret) },
+    );
     let refused = false;
     for (let attempt = 0; attempt < 50 && !refused; attempt++) {
       refused = !(await verifier.verify(bearer(token))).ok;
@@ -141,6 +163,49 @@ describeEachDatabase('verify package', (db) => {
     assert.ok(refused, "a deleted client's token is still accepted");
   });
 
+  it('accepts API keys in X-API-Key or as a Bearer value, refuses revoked and malformed ones', async () => {
+    const keys = createVerifier({
+      issuer: t.issuer,
+      audience: 'billing-api',
+      schemes: ['bearer', 'apikey'],
+      credentials: gateway,
+      revocationFeed: { intervalMs: 200 },
+    });
+    const { record, key } = await t.server.tessera.apiKeys.create({ name: 'job', scopes: ['charges:read'] });
+    for (const headers of [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }]) {
+      const outcome = await keys.verify(request(headers), { allOf: ['charges:read'] });
+      assert.ok(outcome.ok, JSON.stringify(outcome));
+      assert.equal(outcome.identity.scheme, 'apikey');
+      assert.equal(outcome.identity.subject, record.id);
+      assert.equal(outcome.identity.clientId, undefined);
+    }
+    const denied = await keys.verify(request({ 'x-api-key': key }), { allOf: ['charges:write'] });
+    assert.ok(!denied.ok);
+    assert.equal(denied.refusal.status, 403);
+    // A key and a token together are ambiguous; a key with a broken checksum never leaves.
+    const both = await keys.verify(
+      request({ 'x-api-key': key, authorization: `Bearer ${await issue('billing-api')}` }),
+    );
+    assert.ok(!both.ok);
+    assert.equal(both.refusal.status, 400);
+    const broken = await keys.verify(
+      request({ 'x-api-key': `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}` }),
+    );
+    assert.ok(!broken.ok);
+    assert.equal(broken.refusal.status, 401);
+    // JWTs still work beside keys.
+    assert.ok((await keys.verify(bearer(await issue('billing-api')))).ok);
+
+    await t.server.tessera.apiKeys.revoke(record.id);
+    let refused = false;
+    for (let attempt = 0; attempt < 50 && !refused; attempt++) {
+      refused = !(await keys.verify(request({ 'x-api-key': key }))).ok;
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(refused, 'a revoked API key is still accepted');
+    keys.close();
+  });
+
   it('answers 503 while the issuer cannot be reached, and 503 when the revocation feed goes stale', async () => {
     const unreachable = createVerifier({ issuer: 'http://127.0.0.1:9', audience: 'billing-api' });
     const outcome = await unreachable.verify(bearer(await issue('billing-api')));
@@ -155,7 +220,9 @@ describeEachDatabase('verify package', (db) => {
       credentials: gateway,
       revocationFeed: { intervalMs: 100, maxStalenessSeconds: 1 },
       fetch: (input, init) =>
-        !feedUp && String(input).includes('/revocations') ? Promise.reject(new Error('feed down')) : fetch(input, init),
+        !feedUp && String(input).includes('/revocations')
+          ? Promise.reject(new Error('feed down'))
+          : fetch(input, init),
     });
     const token = await issue('billing-api');
     assert.ok((await stale.verify(bearer(token))).ok);

@@ -1,0 +1,59 @@
+import { ErrorCode, InvalidToken, isWellFormedApiKey, type RevocationList } from '@tessera/core';
+import { authorizationScheme, headerCount, headerValue } from './bearer-token.js';
+import type { IntrospectionClient } from './introspection-client.js';
+import type { Scheme, VerifyRequest } from './verification.js';
+
+const API_KEY_HEADER = 'x-api-key';
+const BEARER_API_KEY = /^\s*bearer\s+tsk_/i;
+
+/** Whether the request presents a Tessera API key: `X-API-Key`, or a Bearer value shaped like one. */
+export function presentsApiKey(request: VerifyRequest): boolean {
+  return (
+    headerCount(request, API_KEY_HEADER) > 0 ||
+    BEARER_API_KEY.test(headerValue(request, 'authorization') ?? '')
+  );
+}
+
+/**
+ * API keys, in `X-API-Key` or `Authorization: Bearer`: the checksum is checked here, before
+ * anything is sent; the key is then looked up at the issuer (cached briefly) and checked
+ * against the revocation list, where a revoked key's id appears within about a second.
+ */
+export function createApiKeyScheme(options: {
+  readonly lookup: IntrospectionClient;
+  readonly revocations: RevocationList;
+  readonly now: () => number;
+}): Scheme {
+  const refused = (description: string) => ({
+    ok: false as const,
+    error: new InvalidToken(ErrorCode.TOKEN_INVALID, description),
+  });
+  return {
+    name: 'apikey',
+    presents: presentsApiKey,
+    async verify(request: VerifyRequest) {
+      if (headerCount(request, API_KEY_HEADER) > 1) return refused('Send one API key.');
+      const fromHeader = headerValue(request, API_KEY_HEADER);
+      const fromBearer =
+        authorizationScheme(request) === 'bearer' ? headerValue(request, 'authorization') : undefined;
+      const key = (fromHeader ?? fromBearer?.replace(/^\s*bearer\s+/i, '') ?? '').trim();
+      if (!isWellFormedApiKey(key)) return refused('The API key is malformed.');
+      const result = await options.lookup.introspect(key);
+      if (!result.ok) return result;
+      const { subject, scopes, issuedAt, claims } = result.value;
+      const revocable = { jti: '', clientId: '', subject, issuedAt: issuedAt ?? 0 };
+      if (options.revocations.isRevoked(revocable, options.now())) return refused('The API key was revoked.');
+      return {
+        ok: true as const,
+        identity: {
+          subject,
+          clientId: undefined,
+          scopes,
+          scheme: 'apikey' as const,
+          claims,
+          confirmation: undefined,
+        },
+      };
+    },
+  };
+}
