@@ -7,6 +7,7 @@ import { createJwksEndpoint } from '../endpoints/jwks.js';
 import { endpointUrl, PATHS } from '../endpoints/paths.js';
 import { createRevocationFeedEndpoint } from '../endpoints/revocations.js';
 import { createRevocationEndpoint } from '../endpoints/revoke.js';
+import { createSigningKeyEndpoint } from '../endpoints/sigv4-signing-key.js';
 import { createTokenEndpoint } from '../endpoints/token.js';
 import { createHttpApp } from '../http/app.js';
 import { createLogger } from '../http/logger.js';
@@ -100,6 +101,10 @@ export async function startServer(
         }),
         introspection: createIntrospectionEndpoint({ authenticator, accessTokens, apiKeys: tessera.apiKeys }),
         revocation: createRevocationEndpoint({ authenticator, accessTokens }),
+        sigv4SigningKey: createSigningKeyEndpoint({
+          authenticator,
+          hmacCredentials: tessera.hmacCredentials,
+        }),
         discovery: createDiscoveryEndpoint({ issuer, resourceServers: tessera.resourceServers }),
         jwks: createJwksEndpoint(tessera.signingKeys, JWKS_MAX_AGE),
         revocationFeed: createRevocationFeedEndpoint({

@@ -1,6 +1,7 @@
 import { RevocationList } from '@tessera/core';
 import { ApiKeyService } from '../services/api-keys.js';
 import { ClientService } from '../services/clients.js';
+import { HmacCredentialService } from '../services/hmac-credentials.js';
 import { deriveKey } from '../services/key-derivation.js';
 import { loadMasterKey } from '../services/master-key.js';
 import { SecretMinter } from '../services/minted-secret.js';
@@ -10,6 +11,7 @@ import { SigningKeyService } from '../services/signing-keys.js';
 import { SqlApiKeyStore } from '../store/api-key-store.js';
 import { SqlClientStore } from '../store/client-store.js';
 import { type Database, type DatabaseLocation, openDatabase } from '../store/database.js';
+import { SqlHmacCredentialStore } from '../store/hmac-credential-store.js';
 import { SqlResourceServerStore } from '../store/resource-server-store.js';
 import { SqlSigningKeyStore } from '../store/signing-key-store.js';
 import { SqlTokenStore } from '../store/token-store.js';
@@ -37,6 +39,7 @@ export interface Tessera {
   readonly resourceServers: ResourceServerService;
   readonly signingKeys: SigningKeyService;
   readonly apiKeys: ApiKeyService;
+  readonly hmacCredentials: HmacCredentialService;
   readonly tokens: SqlTokenStore;
   /** Revocations in force; a running server keeps it in step with the store. */
   readonly revocations: RevocationList;
@@ -81,6 +84,13 @@ export async function openTessera(options: TesseraOptions): Promise<Tessera> {
     resourceServers: new ResourceServerService(resourceServerStore, signingKeys, sealer, now),
     signingKeys,
     apiKeys: new ApiKeyService(new SqlApiKeyStore(database.db), tokens, revocations, minter, now),
+    hmacCredentials: new HmacCredentialService(
+      new SqlHmacCredentialStore(database.db),
+      tokens,
+      revocations,
+      sealer,
+      now,
+    ),
     tokens,
     revocations,
     close: () => database.close(),

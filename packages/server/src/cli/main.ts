@@ -5,6 +5,7 @@ import { API_USAGE, apiCommand } from './commands/api.js';
 import { APIKEY_USAGE, apikeyCommand } from './commands/apikey.js';
 import { CLIENT_USAGE, clientCommand } from './commands/client.js';
 import { GATEWAY_USAGE, gatewayCommand } from './commands/gateway.js';
+import { HMAC_USAGE, hmacCommand } from './commands/hmac.js';
 import { KEYS_USAGE, keysCommand } from './commands/keys.js';
 import { SERVE_USAGE, serveCommand } from './commands/serve.js';
 import { UsageError } from './usage-error.js';
@@ -14,6 +15,7 @@ ${SERVE_USAGE}
 ${CLIENT_USAGE}
 ${API_USAGE}
 ${APIKEY_USAGE}
+${HMAC_USAGE}
 ${KEYS_USAGE}
 ${GATEWAY_USAGE}
 
@@ -25,6 +27,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   client: clientCommand,
   api: apiCommand,
   apikey: apikeyCommand,
+  hmac: hmacCommand,
   keys: keysCommand,
   gateway: gatewayCommand,
 };

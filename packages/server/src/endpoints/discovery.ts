@@ -29,6 +29,7 @@ export function createDiscoveryEndpoint(deps: DiscoveryEndpointDeps) {
         revocation_endpoint: url(PATHS.revocation),
         // Not registered with IANA: Tessera's own, for verifiers that deny revoked JWTs.
         revocation_feed_endpoint: url(PATHS.revocationFeed),
+        sigv4_signing_key_endpoint: url(PATHS.sigv4SigningKey),
         grant_types_supported: SUPPORTED_GRANT_TYPES,
         response_types_supported: [],
         scopes_supported: [...scopes].sort(),

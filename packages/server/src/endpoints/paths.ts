@@ -5,6 +5,7 @@ export const PATHS = {
   revocation: '/revoke',
   jwks: '/jwks',
   revocationFeed: '/revocations',
+  sigv4SigningKey: '/sigv4/signing-key',
   oauthMetadata: '/.well-known/oauth-authorization-server',
   openidMetadata: '/.well-known/openid-configuration',
 } as const;

@@ -19,6 +19,7 @@ export interface HttpEndpoints {
   readonly token: Endpoint;
   readonly introspection: Endpoint;
   readonly revocation: Endpoint;
+  readonly sigv4SigningKey: Endpoint;
   readonly discovery: () => Promise<EndpointResponse>;
   readonly jwks: () => Promise<EndpointResponse>;
   readonly revocationFeed: (request: {
@@ -41,6 +42,7 @@ const ALLOWED_METHODS: Record<string, string> = {
   [PATHS.token]: 'POST',
   [PATHS.introspection]: 'POST',
   [PATHS.revocation]: 'POST',
+  [PATHS.sigv4SigningKey]: 'POST',
   [PATHS.jwks]: 'GET, HEAD',
   [PATHS.revocationFeed]: 'GET, HEAD',
   [PATHS.oauthMetadata]: 'GET, HEAD',
@@ -130,6 +132,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.post(PATHS.token, formRoute(endpoints.token));
   app.post(PATHS.introspection, formRoute(endpoints.introspection));
   app.post(PATHS.revocation, formRoute(endpoints.revocation));
+  app.post(PATHS.sigv4SigningKey, formRoute(endpoints.sigv4SigningKey));
   app.get(PATHS.jwks, async (_request, reply) => send(reply, await endpoints.jwks()));
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>(
     PATHS.revocationFeed,

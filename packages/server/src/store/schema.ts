@@ -12,6 +12,7 @@ export interface Tables {
   opaque_tokens: OpaqueTokenRow;
   revocations: RevocationRow;
   api_keys: ApiKeyRow;
+  hmac_credentials: HmacCredentialRow;
 }
 
 export interface ClientRow {
@@ -83,4 +84,13 @@ export interface ApiKeyRow {
   revoked_at: number | null;
   last_used_at: number | null;
   successor_id: string | null;
+}
+
+export interface HmacCredentialRow {
+  access_key_id: string;
+  name: string;
+  scopes: string;
+  secret_sealed: string;
+  created_at: number;
+  revoked_at: number | null;
 }
