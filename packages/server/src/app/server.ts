@@ -115,6 +115,8 @@ export async function startServer(
       },
     });
     await app.listen({ host: config.host, port });
+    // Log lines are written in batches; the ones about starting up should not wait.
+    logger.flush();
     const address = app.server.address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
     const scheme = config.tls ? 'https' : 'http';

@@ -40,9 +40,18 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    // Buffered: a write per request would cost a system call each. The server flushes on close.
-    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    destination ?? bufferedStdout(),
   );
+}
+
+/**
+ * Standard output, written in batches: a write per request would cost a system call each.
+ * A quiet server still shows its lines within a second; the server flushes on close.
+ */
+function bufferedStdout(): pino.DestinationStream {
+  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => stream.flush(), 1000).unref();
+  return stream;
 }
 
 /**

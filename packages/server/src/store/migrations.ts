@@ -20,5 +20,13 @@ export async function migrateToLatest(db: Kysely<Tables>, dialect: Dialect): Pro
     provider: { getMigrations: async () => migrations(dialect) },
   });
   const { error } = await migrator.migrateToLatest();
+  const missing = /previously executed migration (\S+) is missing/.exec(
+    String((error as Error | undefined)?.message),
+  );
+  if (missing) {
+    throw new Error(
+      `the database was upgraded by a newer Tessera (migration ${missing[1]}); run that version or newer`,
+    );
+  }
   if (error) throw error;
 }
