@@ -65,7 +65,7 @@ export async function startServer(
     const feed = new RevocationFeed(tessera.tokens, tessera.now);
     const revocationSync = new RevocationSync(
       feed,
-      tessera.revocations,
+      tessera.revocations.list,
       (entry) => {
         if (entry.kind === 'client') tessera.clients.forget(entry.value);
       },

@@ -6,6 +6,7 @@ import { deriveKey } from '../services/key-derivation.js';
 import { loadMasterKey } from '../services/master-key.js';
 import { SecretMinter } from '../services/minted-secret.js';
 import { ResourceServerService } from '../services/resource-servers.js';
+import { Revocations } from '../services/revocations.js';
 import { SealedBox } from '../services/sealed-box.js';
 import { SigningKeyService } from '../services/signing-keys.js';
 import { SqlApiKeyStore } from '../store/api-key-store.js';
@@ -41,8 +42,8 @@ export interface Tessera {
   readonly apiKeys: ApiKeyService;
   readonly hmacCredentials: HmacCredentialService;
   readonly tokens: SqlTokenStore;
-  /** Revocations in force; a running server keeps it in step with the store. */
-  readonly revocations: RevocationList;
+  /** Records revocations and knows those in force; a running server keeps it in step with the store. */
+  readonly revocations: Revocations;
   close(): Promise<void>;
 }
 
@@ -74,19 +75,18 @@ export async function openTessera(options: TesseraOptions): Promise<Tessera> {
   });
   await signingKeys.refresh();
   const tokens = new SqlTokenStore(database.db);
-  const revocations = new RevocationList();
+  const revocations = new Revocations(tokens, new RevocationList());
   return {
     database,
     now,
     sealer,
     minter,
-    clients: new ClientService(clientStore, tokens, revocations, minter, now, MAX_ACCESS_TOKEN_TTL),
+    clients: new ClientService(clientStore, revocations, minter, now, MAX_ACCESS_TOKEN_TTL),
     resourceServers: new ResourceServerService(resourceServerStore, signingKeys, sealer, now),
     signingKeys,
-    apiKeys: new ApiKeyService(new SqlApiKeyStore(database.db), tokens, revocations, minter, now),
+    apiKeys: new ApiKeyService(new SqlApiKeyStore(database.db), revocations, minter, now),
     hmacCredentials: new HmacCredentialService(
       new SqlHmacCredentialStore(database.db),
-      tokens,
       revocations,
       sealer,
       now,

@@ -1,4 +1,3 @@
-import type { RevocationList } from '@tessera/core';
 import { type CryptoKey, importJWK, type JWTPayload, jwtVerify, type KeyObject } from 'jose';
 import type { ClientRecord } from '../store/client-store.js';
 import type { ResourceServerRecord } from '../store/resource-server-store.js';
@@ -8,6 +7,7 @@ import { newIdentifier } from './identifiers.js';
 import { signCompactJws } from './jws-signer.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
 import type { ResourceServerService } from './resource-servers.js';
+import type { Revocations } from './revocations.js';
 import { CLOCK_TOLERANCE_SECONDS, type SigningKeyService } from './signing-keys.js';
 
 /** The claims of an access token, JWT (RFC 9068) or opaque alike. */
@@ -45,7 +45,7 @@ export interface AccessTokenServiceOptions {
   resourceServers: ResourceServerService;
   tokens: TokenStore;
   /** The revocations in force, kept in step with the store by the server. */
-  revocations: RevocationList;
+  revocations: Revocations;
   minter: SecretMinter;
   now: () => number;
   defaultTtl: number;
@@ -116,8 +116,7 @@ export class AccessTokenService {
       revokedAt: this.options.now(),
       expiresAt: found.claims.exp,
     } as const;
-    await this.options.tokens.revoke(event, found.kind === 'opaque' ? found.hash : undefined);
-    this.options.revocations.apply(event);
+    await this.options.revocations.record(event, found.kind === 'opaque' ? found.hash : undefined);
     return 'revoked';
   }
 

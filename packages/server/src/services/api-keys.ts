@@ -1,15 +1,9 @@
-import {
-  type ApiKeyEnvironment,
-  apiKeyDisplayPrefix,
-  isWellFormedApiKey,
-  mintApiKey,
-  type RevocationList,
-} from '@tessera/core';
+import { type ApiKeyEnvironment, apiKeyDisplayPrefix, isWellFormedApiKey, mintApiKey } from '@tessera/core';
 import type { ApiKeyRecord, ApiKeyStore } from '../store/api-key-store.js';
-import type { TokenStore } from '../store/token-store.js';
 import { ExpiringCache } from './expiring-cache.js';
 import { newIdentifier } from './identifiers.js';
 import type { SecretMinter } from './minted-secret.js';
+import type { Revocations } from './revocations.js';
 import { ValidationError } from './validation-error.js';
 
 /** How long a rotated key keeps working beside its successor, unless told otherwise. */
@@ -38,8 +32,7 @@ export class ApiKeyService {
 
   constructor(
     private readonly store: ApiKeyStore,
-    private readonly tokens: TokenStore,
-    private readonly revocations: RevocationList,
+    private readonly revocations: Revocations,
     private readonly minter: SecretMinter,
     private readonly now: () => number,
   ) {
@@ -92,8 +85,7 @@ export class ApiKeyService {
       revokedAt: now,
       expiresAt: now + REVOCATION_EVENT_SECONDS,
     } as const;
-    await this.tokens.revoke(event);
-    this.revocations.apply(event);
+    await this.revocations.record(event);
     return true;
   }
 

@@ -1,10 +1,9 @@
-import type { RevocationList } from '@tessera/core';
 import { createLocalJWKSet } from 'jose';
 import type { ClientRecord, ClientStore, TokenFormat } from '../store/client-store.js';
-import type { TokenStore } from '../store/token-store.js';
 import { ExpiringCache } from './expiring-cache.js';
 import { newIdentifier } from './identifiers.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
+import type { Revocations } from './revocations.js';
 import { ValidationError } from './validation-error.js';
 
 export const GRANT_TYPES = [
@@ -54,8 +53,7 @@ export class ClientService {
 
   constructor(
     private readonly store: ClientStore,
-    private readonly tokens: TokenStore,
-    private readonly revocations: RevocationList,
+    private readonly revocations: Revocations,
     private readonly minter: SecretMinter,
     private readonly now: () => number,
     private readonly maxAccessTokenTtl: number,
@@ -121,8 +119,7 @@ export class ClientService {
       revokedAt,
       expiresAt: revokedAt + this.maxAccessTokenTtl + 60,
     } as const;
-    await this.tokens.revoke(event);
-    this.revocations.apply(event);
+    await this.revocations.record(event);
     return true;
   }
 

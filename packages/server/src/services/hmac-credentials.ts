@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { RevocationList } from '@tessera/core';
 import type { HmacCredentialRecord, HmacCredentialStore } from '../store/hmac-credential-store.js';
-import type { TokenStore } from '../store/token-store.js';
+import type { Revocations } from './revocations.js';
 import type { SealedBox } from './sealed-box.js';
 import { ValidationError } from './validation-error.js';
 
@@ -24,8 +23,7 @@ export interface DerivedSigningKey {
 export class HmacCredentialService {
   constructor(
     private readonly store: HmacCredentialStore,
-    private readonly tokens: TokenStore,
-    private readonly revocations: RevocationList,
+    private readonly revocations: Revocations,
     private readonly sealer: SealedBox,
     private readonly now: () => number,
   ) {}
@@ -64,8 +62,7 @@ export class HmacCredentialService {
       revokedAt: now,
       expiresAt: now + REVOCATION_EVENT_SECONDS,
     } as const;
-    await this.tokens.revoke(event);
-    this.revocations.apply(event);
+    await this.revocations.record(event);
     return true;
   }
 
