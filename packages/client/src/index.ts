@@ -1,4 +1,5 @@
 // The client package's public API; each module adds its named exports here.
+export { createSigV4Fetch, type SigV4FetchOptions } from './sigv4-fetch.js';
 export {
   createTokenSource,
   type TokenEndpointAuthMethod,

@@ -43,6 +43,28 @@ export {
 } from './errors.js';
 export { type RevocableToken, type RevocationEntry, RevocationList } from './revocation-list.js';
 export { formatScope, parseScope } from './scope.js';
+export { formatAmzDate, parseAmzDate } from './sigv4/amz-date.js';
+export {
+  formatSigV4Authorization,
+  MAX_SIGV4_AUTHORIZATION_LENGTH,
+  parseSigV4Authorization,
+  type SigV4Authorization,
+} from './sigv4/authorization.js';
+export { EMPTY_BODY_SHA256 } from './sigv4/canonical-request.js';
+export { type SignSigV4RequestInput, type SigV4Signature, signSigV4Request } from './sigv4/sign-request.js';
+export { deriveSigV4SigningKey, SIGV4_ALGORITHM } from './sigv4/signing-key.js';
+export { SigV4Rejected, type SigV4RejectionReason } from './sigv4/sigv4-rejected.js';
+export {
+  SIGV4_CLOCK_TOLERANCE_SECONDS,
+  type SigV4ReplayCheck,
+  type SigV4Request,
+  type SigV4SigningKey,
+  type SigV4SigningKeyLookup,
+  UNSIGNED_PAYLOAD,
+  type VerifiedSigV4Request,
+  type VerifySigV4Options,
+  verifySigV4Request,
+} from './sigv4/verify-request.js';
 export {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   generateWebhookId,
