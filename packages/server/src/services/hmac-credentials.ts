@@ -1,4 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { deriveSigV4SigningKey } from '@tessera/core';
 import type { HmacCredentialRecord, HmacCredentialStore } from '../store/hmac-credential-store.js';
 import type { Revocations } from './revocations.js';
 import type { SealedBox } from './sealed-box.js';
@@ -81,18 +82,15 @@ export class HmacCredentialService {
     const credential = await this.store.find(accessKeyId);
     if (credential === null || credential.revokedAt !== null) return null;
     const secret = this.sealer.open(credential.secretSealed, sealContext(accessKeyId)).toString();
-    return {
-      accessKeyId,
-      scopes: credential.scopes,
-      signingKey: deriveSigningKey(secret, date, region, service),
-    };
+    let signingKey: Buffer;
+    try {
+      signingKey = deriveSigV4SigningKey(secret, date, region, service);
+    } catch {
+      // A region or service that cannot stand in a credential scope has no key.
+      return null;
+    }
+    return { accessKeyId, scopes: credential.scopes, signingKey };
   }
-}
-
-/** kSigning of SigV4: HMAC chain over date, region, service and "aws4_request". */
-function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
-  const step = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-  return step(step(step(step(`AWS4${secret}`, date), region), service), 'aws4_request');
 }
 
 function nearbyDays(nowSeconds: number): string[] {

@@ -68,6 +68,15 @@ describeEachDatabase('SigV4 signing credentials', (db) => {
     for (const date of [day(2), day(-2), '2020-01-01', 'today']) {
       assert.deepEqual(await (await signingKey({ ...form, date })).json(), { active: false }, date);
     }
+    for (const [region, service] of [
+      ['local', 'a/b'],
+      ['local', 'x'.repeat(200)],
+      ['two words', 'b'],
+    ]) {
+      const response = await signingKey({ ...form, date: day(0), region, service });
+      assert.equal(response.status, 200, `${region}/${service}`);
+      assert.deepEqual(await response.json(), { active: false });
+    }
     assert.deepEqual(
       await (await signingKey({ ...form, date: day(0), access_key_id: 'TKIANOSUCHKEY0000000' })).json(),
       {
