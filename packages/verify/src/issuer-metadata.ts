@@ -6,6 +6,7 @@ export interface IssuerMetadata {
   readonly jwksUri: string;
   readonly introspectionEndpoint: string | undefined;
   readonly revocationFeedEndpoint: string | undefined;
+  readonly sigv4SigningKeyEndpoint: string | undefined;
 }
 
 export interface FetchIssuerMetadataOptions {
@@ -48,5 +49,6 @@ export async function fetchIssuerMetadata(
     jwksUri,
     introspectionEndpoint: endpoint('introspection_endpoint'),
     revocationFeedEndpoint: endpoint('revocation_feed_endpoint'),
+    sigv4SigningKeyEndpoint: endpoint('sigv4_signing_key_endpoint'),
   };
 }

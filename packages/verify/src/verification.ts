@@ -24,6 +24,8 @@ export interface VerifyRequest {
    * a token sent there is refused, as RFC 6750 §2.2 is not supported.
    */
   readonly formBody?: URLSearchParams | Readonly<Record<string, unknown>> | undefined;
+  /** The raw body, for schemes that sign it (SigV4). Others never read it. */
+  readonly body?: Uint8Array | undefined;
 }
 
 /** Who is calling, as established by one scheme. */

@@ -18,6 +18,8 @@ import { createRemoteJwks } from './remote-jwks.js';
 import { RevocationFeedClient } from './revocation-feed-client.js';
 import { checkScopes } from './scope-policy.js';
 import { assertSecureUrl } from './secure-url.js';
+import { SigV4KeyClient } from './sigv4-key-client.js';
+import { createSigV4Scheme } from './sigv4-scheme.js';
 import type { Scheme, SchemeName, ScopePolicy, VerifyOutcome, VerifyRequest } from './verification.js';
 
 export interface VerifierOptions {
@@ -25,7 +27,7 @@ export interface VerifierOptions {
   issuer: string;
   /** This resource server's audience (or several). */
   audience: string | readonly string[];
-  /** Schemes accepted (default `['bearer']`); `apikey` needs `credentials`. */
+  /** Schemes accepted (default `['bearer']`); `apikey` and `sigv4` need `credentials`. */
   schemes?: readonly SchemeName[] | undefined;
   /**
    * This resource server's own client at the issuer (registered with `--resource-server`):
@@ -33,6 +35,8 @@ export interface VerifierOptions {
    * accepted and revocations reach the verifier only at `exp`.
    */
   credentials?: { clientId: string; clientSecret: string } | undefined;
+  /** The region and service signed requests must name (AWS SigV4 credential scope). */
+  sigv4?: { region: string; service: string } | undefined;
   /** RFC 9728 protected resource metadata URL, named in every 401 challenge. */
   resourceMetadataUrl?: string | undefined;
   realm?: string | undefined;
@@ -71,7 +75,7 @@ export interface Verifier {
 }
 
 const TIMEOUT_MS = 5000;
-const SUPPORTED_SCHEMES: readonly SchemeName[] = ['bearer', 'apikey'];
+const SUPPORTED_SCHEMES: readonly SchemeName[] = ['bearer', 'apikey', 'sigv4'];
 /** After a failed start, the next request tries again no sooner than this. */
 const RETRY_START_MS = 2000;
 
@@ -98,8 +102,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const schemes = options.schemes ?? ['bearer'];
   const unsupported = schemes.filter((scheme) => !SUPPORTED_SCHEMES.includes(scheme));
   if (unsupported.length > 0) throw new TypeError(`scheme ${unsupported.join(', ')} is not supported yet`);
-  if (schemes.includes('apikey') && options.credentials === undefined) {
-    throw new TypeError('the apikey scheme needs credentials: API keys are looked up at the issuer');
+  if ((schemes.includes('apikey') || schemes.includes('sigv4')) && options.credentials === undefined) {
+    throw new TypeError('the apikey and sigv4 schemes need credentials: keys are looked up at the issuer');
+  }
+  if (schemes.includes('sigv4') && options.sigv4 === undefined) {
+    throw new TypeError('the sigv4 scheme needs sigv4: { region, service }');
   }
   const allowInsecure = options.allowInsecureHttpIssuer === true;
   assertSecureUrl(options.issuer, 'issuer', allowInsecure);
@@ -190,6 +197,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (lookup === undefined)
         throw new Error('the issuer has no introspection endpoint to look up API keys');
       enabled.push(createApiKeyScheme({ lookup, revocations, now: nowSeconds }));
+    }
+    if (schemes.includes('sigv4') && options.sigv4 !== undefined && credentials !== undefined) {
+      if (metadata.sigv4SigningKeyEndpoint === undefined)
+        throw new Error('the issuer serves no SigV4 signing keys');
+      const keys = new SigV4KeyClient({
+        endpoint: metadata.sigv4SigningKeyEndpoint,
+        clientId: credentials.clientId,
+        clientSecret: credentials.clientSecret,
+        fetch: fetchImpl,
+        timeoutMs: TIMEOUT_MS,
+        now: nowMs,
+      });
+      enabled.push(createSigV4Scheme({ ...options.sigv4, keys, revocations, now: nowMs }));
     }
     return { schemes: enabled, feed };
   }
