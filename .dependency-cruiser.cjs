@@ -73,7 +73,10 @@ module.exports = {
     exclude: { path: '/dist/' },
     tsPreCompilationDeps: true,
     combinedDependencies: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['tessera-source', 'import', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['tessera-source', 'import', 'default'],
+    },
     tsConfig: { fileName: 'tsconfig.base.json' },
   },
 };
