@@ -23,17 +23,20 @@ export async function gatewayCommand(args: string[]): Promise<number> {
     if (!isPort(port)) throw new UsageError('--port must be a whole number from 0 to 65535');
   }
   const config = readGatewayConfig(file);
+  // Why before starting: a signal sent the moment the URL line is read must not find the
+  // default handler, which kills the process without letting requests finish.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
   const gateway = await startGateway(
     port === undefined ? config : { ...config, listen: { ...config.listen, port } },
   );
   process.stdout.write(
     `Tessera gateway listening on ${gateway.url}\nupstream: ${config.upstream}\nissuer: ${config.issuer}\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await stopped;
   gateway.logger.info('shutting down');
   await gateway.close();
   return 0;
