@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     }),
   );
   const gateway = await startWithLogFile(
-    ['--cpu-prof', '--cpu-prof-dir=/tmp/gwprof/bench', tessera, 'gateway', '--config', configFile],
+    [tessera, 'gateway', '--config', configFile],
     join(dir, 'gateway.log'),
   );
 
