@@ -14,8 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { formatChallenge } from '@tessera/core';
 import type { pino } from 'pino';
-import { createLogger, type LogLevel } from '../http/logger.js';
-import { batchedLogStream } from './batched-log-stream.js';
+import { createAccessLogger, createLogger, type LogLevel } from '../http/logger.js';
 import { baseUrlFor, type GatewayConfig } from './gateway-config.js';
 import { GATEWAY_ERRORS, sendError, sendJson } from './gateway-responses.js';
 import {
@@ -77,11 +76,8 @@ export async function startGateway(
   config: GatewayConfig,
   options: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
-  const logger = createLogger(options.logLevel ?? 'info', options.logDestination ?? batchedLogStream());
-  // Why without redaction: a request line holds only the fields written below, none of them a
-  // header, a body or a credential, and pino's redaction costs about 10 µs a line, as much as
-  // the rest of the gateway's own work. Everything else goes through the redacting logger.
-  const requestLog = logger.child({}, { redact: { paths: [] } });
+  const logger = createLogger(options.logLevel ?? 'info', options.logDestination);
+  const requestLog = createAccessLogger(logger);
   const routes = new RouteTable(config.routes);
   const proxy = new UpstreamProxy(config.upstream, { headersTimeoutMs: config.upstreamTimeoutMs });
   const formBodyLimit = options.formBodyLimit ?? DEFAULT_FORM_BODY_LIMIT;
@@ -222,6 +218,8 @@ export async function startGateway(
       resolve();
     });
   });
+  // Log lines are written in batches; the ones about starting up should not wait.
+  logger.flush();
   const port = (server.address() as AddressInfo).port;
   const resource = baseUrlFor(config, port);
   resourceMetadataUrl = protectedResourceMetadataUrl(resource);
