@@ -1,4 +1,10 @@
-import { ErrorCode, InvalidToken, isWellFormedApiKey, type RevocationList } from '@tessera/core';
+import {
+  ErrorCode,
+  InvalidRequest,
+  InvalidToken,
+  isWellFormedApiKey,
+  type RevocationList,
+} from '@tessera/core';
 import { authorizationScheme, headerCount, headerValue } from './bearer-token.js';
 import type { IntrospectionClient } from './introspection-client.js';
 import type { Scheme, VerifyRequest } from './verification.js';
@@ -32,10 +38,18 @@ export function createApiKeyScheme(options: {
     name: 'apikey',
     presents: presentsApiKey,
     async verify(request: VerifyRequest) {
-      if (headerCount(request, API_KEY_HEADER) > 1) return refused('Send one API key.');
       const fromHeader = headerValue(request, API_KEY_HEADER);
       const fromBearer =
         authorizationScheme(request) === 'bearer' ? headerValue(request, 'authorization') : undefined;
+      if (
+        headerCount(request, API_KEY_HEADER) > 1 ||
+        (fromHeader !== undefined && fromBearer !== undefined)
+      ) {
+        return {
+          ok: false as const,
+          error: new InvalidRequest(ErrorCode.CREDENTIALS_AMBIGUOUS, 'Present one API key, in one place.'),
+        };
+      }
       const key = (fromHeader ?? fromBearer?.replace(/^\s*bearer\s+/i, '') ?? '').trim();
       if (!isWellFormedApiKey(key)) return refused('The API key is malformed.');
       const result = await options.lookup.introspect(key);

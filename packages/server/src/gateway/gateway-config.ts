@@ -13,7 +13,7 @@ import { PROTECTED_RESOURCE_METADATA_PATH } from './protected-resource-metadata.
 /** Every scheme the contract names; only those in {@link SUPPORTED_SCHEMES} work yet. */
 export const KNOWN_SCHEMES = ['bearer', 'dpop', 'apikey', 'sigv4', 'mtls'] as const;
 export type GatewayScheme = (typeof KNOWN_SCHEMES)[number];
-export const SUPPORTED_SCHEMES: readonly GatewayScheme[] = ['bearer'];
+export const SUPPORTED_SCHEMES: readonly GatewayScheme[] = ['bearer', 'apikey', 'sigv4'];
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8081 } as const;
 /** How long the upstream may take to send its response headers. */
@@ -127,6 +127,9 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
   const upstream = parseUpstream(config.upstream, problem);
   const schemes = parseSchemes(config.schemes, problem);
   const sigv4 = parseSigv4(config.sigv4, problem);
+  if (schemes.includes('sigv4') && config.sigv4 === undefined) {
+    problem('sigv4: the sigv4 scheme needs {"region": …, "service": …}, the scope requests are signed for');
+  }
   const routes = parseRoutes(config.routes, problem);
   const credentials = parseCredentials(config.credentials, problem);
   if (

@@ -17,7 +17,7 @@ export const GATEWAY_ERRORS = {
   formBodyTooLarge: {
     status: 413,
     error: 'invalid_request',
-    description: 'The form body is too large.',
+    description: 'The body is too large to check.',
   },
   badGateway: {
     status: 502,

@@ -27,7 +27,12 @@ import { issuerVerifier, type RequestVerifier, type RequestVerifierFactory } fro
 import { RouteTable, routeName } from './route-table.js';
 import { type ForwardedIdentity, upstreamRequestHeaders } from './upstream-headers.js';
 import { UpstreamProxy } from './upstream-proxy.js';
-import { DEFAULT_FORM_BODY_LIMIT, hasBody, readVerifyRequest } from './verify-request.js';
+import {
+  DEFAULT_FORM_BODY_LIMIT,
+  DEFAULT_SIGNED_BODY_LIMIT,
+  hasBody,
+  readVerifyRequest,
+} from './verify-request.js';
 
 /** `close()` waits this long for requests in flight, then cuts their connections. */
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -40,6 +45,8 @@ export interface StartGatewayOptions {
   readonly createVerifier?: RequestVerifierFactory;
   /** Form bodies are read for the verifier up to this many bytes; larger ones get 413. */
   readonly formBodyLimit?: number;
+  /** How much of a SigV4-signed body is read to check its hash (default 10 MiB); larger ones get 413. */
+  readonly signedBodyLimit?: number;
   readonly shutdownGraceMs?: number;
 }
 
@@ -81,6 +88,7 @@ export async function startGateway(
   const routes = new RouteTable(config.routes);
   const proxy = new UpstreamProxy(config.upstream, { headersTimeoutMs: config.upstreamTimeoutMs });
   const formBodyLimit = options.formBodyLimit ?? DEFAULT_FORM_BODY_LIMIT;
+  const signedBodyLimit = options.signedBodyLimit ?? DEFAULT_SIGNED_BODY_LIMIT;
   const needsVerifier = config.routes.some((route) => !route.public);
   if (needsVerifier && config.credentials === undefined) {
     throw new TypeError('a gateway with non-public routes needs credentials');
@@ -119,7 +127,7 @@ export async function startGateway(
     let identity: ForwardedIdentity | undefined;
     let body: Buffer | Readable | null = hasBody(req) ? req : null;
     if (!route.public) {
-      const read = await readVerifyRequest(req, formBodyLimit);
+      const read = await readVerifyRequest(req, { form: formBodyLimit, signed: signedBodyLimit });
       if (!read.ok) {
         if (read.reason === 'too-large') sendError(res, GATEWAY_ERRORS.formBodyTooLarge);
         else res.destroy();
@@ -251,6 +259,7 @@ export async function startGateway(
         issuer: config.issuer,
         audience: config.audience,
         schemes: config.schemes,
+        sigv4: config.sigv4,
         credentials,
         resourceMetadataUrl,
         onError: (error) => logger.warn({ err: { message: error.message, code: codeOf(error) } }, 'verifier'),

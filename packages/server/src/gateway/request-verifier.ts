@@ -18,6 +18,8 @@ export interface RequestVerifierSettings {
   readonly audience: string;
   readonly schemes: readonly GatewayScheme[];
   readonly credentials: { readonly clientId: string; readonly clientSecret: string };
+  /** The credential scope signed requests must name, with the sigv4 scheme. */
+  readonly sigv4: { readonly region: string; readonly service: string } | undefined;
   /** Named in 401 challenges (RFC 9728 §5.1). */
   readonly resourceMetadataUrl: string;
   /** Told of background failures (revocation feed, JWKS); never of a credential. */
@@ -45,6 +47,7 @@ export const issuerVerifier: RequestVerifierFactory = async (settings) => {
     credentials: { clientId: settings.credentials.clientId, clientSecret: settings.credentials.clientSecret },
     resourceMetadataUrl: settings.resourceMetadataUrl,
     onError: settings.onError,
+    ...(settings.sigv4 ? { sigv4: { region: settings.sigv4.region, service: settings.sigv4.service } } : {}),
   });
   try {
     await verifier.ready();

@@ -7,6 +7,8 @@ import type { VerifyRequest } from '@tessera/verify';
 
 /** Form bodies are read into memory for the verifier up to this size; larger ones get 413. */
 export const DEFAULT_FORM_BODY_LIMIT = 64 * 1024;
+/** SigV4-signed bodies are read to check their hash up to this size; larger ones get 413. */
+export const DEFAULT_SIGNED_BODY_LIMIT = 10 * 1024 * 1024;
 
 export type ReadRequest =
   | { readonly ok: true; readonly request: VerifyRequest; readonly body: Buffer | undefined }
@@ -14,32 +16,43 @@ export type ReadRequest =
 
 /**
  * Builds the verifier's view of `req`. A request with an `application/x-www-form-urlencoded`
- * body has it read and parsed (`formBody`) and returned, to be forwarded as it came; any
- * other body is left unread, to be streamed.
+ * body has it read and parsed (`formBody`), so that a token in it is seen and refused; a
+ * request signed with SigV4 has its body read (`body`), since the signature covers its hash.
+ * Either is returned, to be forwarded as it came; any other body is left unread, to be
+ * streamed.
  *
  * @example
  * ```ts
- * const read = await readVerifyRequest(req, DEFAULT_FORM_BODY_LIMIT);
+ * const read = await readVerifyRequest(req, { form: DEFAULT_FORM_BODY_LIMIT, signed: DEFAULT_SIGNED_BODY_LIMIT });
  * if (read.ok) await verifier.verify(read.request, { allOf: ['charges:read'] });
  * ```
  */
-export async function readVerifyRequest(req: IncomingMessage, limit: number): Promise<ReadRequest> {
+export async function readVerifyRequest(
+  req: IncomingMessage,
+  limits: { readonly form: number; readonly signed: number },
+): Promise<ReadRequest> {
   const base = {
     method: req.method ?? '',
     url: req.url ?? '',
     headers: req.headers,
     rawHeaders: req.rawHeaders,
   };
-  if (!hasBody(req) || !isFormBody(req.rawHeaders)) {
-    return { ok: true, request: { ...base, formBody: undefined }, body: undefined };
-  }
+  const signed = /^\s*AWS4-HMAC-SHA256(\s|$)/.test(req.headers.authorization ?? '');
+  const form = hasBody(req) && isFormBody(req.rawHeaders);
+  if (!signed && !form) return { ok: true, request: { ...base, formBody: undefined }, body: undefined };
+  if (!hasBody(req)) return { ok: true, request: { ...base, body: Buffer.alloc(0) }, body: undefined };
+  const limit = Math.max(signed ? limits.signed : 0, form ? limits.form : 0);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return { ok: false, reason: 'too-large' };
   const body = await readLimited(req, limit);
   if (typeof body === 'string') return { ok: false, reason: body };
   return {
     ok: true,
-    request: { ...base, formBody: new URLSearchParams(body.toString('utf8')) },
+    request: {
+      ...base,
+      formBody: form ? new URLSearchParams(body.toString('utf8')) : undefined,
+      body: signed ? body : undefined,
+    },
     body,
   };
 }

@@ -140,8 +140,9 @@ describe('tessera gateway: start-up', () => {
     await oneProblem({ ...GOOD, routes: [] }, /routes: must list at least one route/);
   });
 
-  it('refuses the schemes of later issues as not supported yet, and unknown ones', async () => {
-    for (const scheme of ['dpop', 'apikey', 'sigv4', 'mtls']) {
+  it('refuses the schemes of later issues as not supported yet, unknown ones, and sigv4 without its scope', async () => {
+    await oneProblem({ ...GOOD, schemes: ['bearer', 'sigv4'] }, /sigv4: the sigv4 scheme needs/);
+    for (const scheme of ['dpop', 'mtls']) {
       await oneProblem(
         { ...GOOD, schemes: ['bearer', scheme] },
         new RegExp(`schemes\\[1\\]: "${scheme}" is not supported yet`),
