@@ -19,7 +19,8 @@ export interface TestDatabase {
   create(dir: string): Promise<{ url: string; drop(): Promise<void> }>;
 }
 
-const sqlite: TestDatabase = {
+/** A throwaway SQLite database, for suites that test something other than the store. */
+export const sqlite: TestDatabase = {
   name: 'sqlite',
   create: async (dir) => ({ url: `sqlite:${join(dir, 'tessera.db')}`, drop: async () => {} }),
 };

@@ -14,13 +14,7 @@ import {
   type Verifier,
   type VerifyRequest,
 } from '@tessera/verify';
-import { basic, postForm, startTestServer, type TestDatabase, type TestServer } from '../harness.js';
-
-/** The adapters never touch storage: SQLite is enough. */
-const sqlite: TestDatabase = {
-  name: 'sqlite',
-  create: async (dir) => ({ url: `sqlite:${dir}/tessera.db`, drop: async () => {} }),
-};
+import { basic, postForm, sqlite, startTestServer, type TestServer } from '../harness.js';
 
 export interface Route {
   readonly method: 'GET' | 'POST';

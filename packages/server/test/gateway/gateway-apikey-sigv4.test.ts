@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import aws4 from 'aws4';
-import { startTestServer, type TestDatabase, type TestServer } from '../harness.js';
+import { sqlite, startTestServer, type TestServer } from '../harness.js';
 import {
   type EchoUpstream,
   headerValues,
@@ -18,11 +17,6 @@ import {
   startTestGateway,
   type TestGateway,
 } from './gateway-harness.js';
-
-const sqlite: TestDatabase = {
-  name: 'sqlite',
-  create: async (dir) => ({ url: `sqlite:${join(dir, 'tessera.db')}`, drop: async () => {} }),
-};
 
 describe('gateway: API keys and SigV4-signed requests', () => {
   let t: TestServer;

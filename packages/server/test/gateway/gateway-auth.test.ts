@@ -3,9 +3,8 @@
  * introspecting and revoking tokens: what is refused, how, and what reaches the upstream.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { basic, postForm, startTestServer, type TestDatabase, type TestServer } from '../harness.js';
+import { basic, postForm, sqlite, startTestServer, type TestServer } from '../harness.js';
 import {
   type Echo,
   type EchoUpstream,
@@ -19,12 +18,6 @@ import {
   startTestGateway,
   type TestGateway,
 } from './gateway-harness.js';
-
-/** The gateway suites run on SQLite only: the store is not what they test. */
-const sqlite: TestDatabase = {
-  name: 'sqlite',
-  create: async (dir) => ({ url: `sqlite:${join(dir, 'tessera.db')}`, drop: async () => {} }),
-};
 
 const AUDIENCE = 'billing-api';
 /** Revocations must reach the gateway within this long (the contract's bound). */

@@ -14,9 +14,8 @@ import {
   randomBytes,
   sign,
 } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { basic, postForm, startTestServer, type TestDatabase, type TestServer } from '../harness.js';
+import { basic, postForm, sqlite, startTestServer, type TestServer } from '../harness.js';
 import {
   type EchoUpstream,
   json,
@@ -25,11 +24,6 @@ import {
   startTestGateway,
   type TestGateway,
 } from './gateway-harness.js';
-
-const sqlite: TestDatabase = {
-  name: 'sqlite',
-  create: async (dir) => ({ url: `sqlite:${join(dir, 'tessera.db')}`, drop: async () => {} }),
-};
 
 const AUDIENCE = 'billing-api';
 
