@@ -36,6 +36,7 @@ async function fill(tessera: Tessera, count: number): Promise<string[]> {
             revoked_at: null,
             last_used_at: null,
             successor_id: null,
+            rate_limit: null,
           });
         }
         await trx.insertInto('api_keys').values(rows).execute();

@@ -37,6 +37,7 @@ export const ErrorCode = {
   TOKEN_REVOKED: 'ERR_TOKEN_REVOKED',
   SCOPE_INSUFFICIENT: 'ERR_SCOPE_INSUFFICIENT',
   ACCESS_DENIED: 'ERR_ACCESS_DENIED',
+  RATE_LIMITED: 'ERR_RATE_LIMITED',
   INTERNAL: 'ERR_INTERNAL',
   UNAVAILABLE: 'ERR_UNAVAILABLE',
 } as const;
@@ -124,6 +125,19 @@ export class InsufficientScope extends TesseraError {
 export class AccessDenied extends TesseraError {
   readonly error = 'access_denied';
   readonly status = 403;
+}
+/** RFC 6585 §4: the credential used up its request rate; `retryAfterSeconds` says when to try again. */
+export class TooManyRequests extends TesseraError {
+  readonly error = 'too_many_requests';
+  readonly status = 429;
+  constructor(
+    code: ErrorCode,
+    description: string,
+    readonly retryAfterSeconds: number,
+    options: TesseraErrorOptions = {},
+  ) {
+    super(code, description, options);
+  }
 }
 export class NotFound extends TesseraError {
   readonly error = 'not_found';

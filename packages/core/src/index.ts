@@ -36,6 +36,7 @@ export {
   TemporarilyUnavailable,
   TesseraError,
   type TesseraErrorOptions,
+  TooManyRequests,
   UnauthorizedClient,
   UnsupportedGrantType,
   UnsupportedMediaType,

@@ -1,4 +1,4 @@
-import { ErrorCode, formatChallenge, type TesseraError } from '@tessera/core';
+import { ErrorCode, formatChallenge, type TesseraError, TooManyRequests } from '@tessera/core';
 import type { Refusal } from './verification.js';
 
 export interface ChallengeOptions {
@@ -20,5 +20,6 @@ export function refusalFor(error: TesseraError, options: ChallengeOptions): Refu
     ...(error.challenge ?? {}),
     resource_metadata: options.resourceMetadataUrl,
   });
-  return { error, status: error.status, challenge };
+  const retryAfter = error instanceof TooManyRequests ? error.retryAfterSeconds : undefined;
+  return { error, status: error.status, challenge, ...(retryAfter === undefined ? {} : { retryAfter }) };
 }

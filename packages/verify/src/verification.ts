@@ -47,6 +47,8 @@ export interface Refusal {
   readonly error: TesseraError;
   readonly status: number;
   readonly challenge: string;
+  /** For a 429: seconds until the credential may be used again (`Retry-After`). */
+  readonly retryAfter?: number | undefined;
 }
 
 export type VerifyOutcome =

@@ -43,6 +43,7 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDeps) {
               ...(key.expiresAt === null ? {} : { exp: key.expiresAt }),
               key_name: key.name,
               key_env: key.env,
+              ...(key.rateLimit === null ? {} : { rate_limit: key.rateLimit }),
             };
       return { status: 200, headers: NO_STORE, body };
     }

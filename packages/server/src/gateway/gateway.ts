@@ -137,7 +137,10 @@ export async function startGateway(
       const outcome = await (verifier as RequestVerifier).verify(read.request, { allOf: route.scopes });
       if (!outcome.ok) {
         const { refusal } = outcome;
-        sendJson(res, refusal.status, refusal.error.toJSON(), { 'www-authenticate': refusal.challenge });
+        sendJson(res, refusal.status, refusal.error.toJSON(), {
+          'www-authenticate': refusal.challenge,
+          ...(refusal.retryAfter === undefined ? {} : { 'retry-after': String(refusal.retryAfter) }),
+        });
         return;
       }
       identity = outcome.identity;

@@ -18,6 +18,8 @@ export interface CreateApiKeyInput {
   scopes: readonly string[];
   env?: ApiKeyEnvironment;
   expiresInSeconds?: number;
+  /** Requests per minute verifiers allow the key. */
+  rateLimit?: number;
 }
 
 /**
@@ -42,6 +44,9 @@ export class ApiKeyService {
   /** Creates a key; the key itself is returned only here. */
   async create(input: CreateApiKeyInput): Promise<{ record: ApiKeyRecord; key: string }> {
     if (input.name.trim() === '') throw new ValidationError('name must not be empty');
+    if (input.rateLimit !== undefined && !(Number.isSafeInteger(input.rateLimit) && input.rateLimit > 0)) {
+      throw new ValidationError('a rate limit must be a whole number of requests per minute, at least 1');
+    }
     if (input.expiresInSeconds !== undefined && !(input.expiresInSeconds > 0)) {
       throw new ValidationError('an API key must expire in the future');
     }
@@ -50,6 +55,7 @@ export class ApiKeyService {
     const withExpiry = {
       ...record,
       expiresAt: input.expiresInSeconds === undefined ? null : now + input.expiresInSeconds,
+      rateLimit: input.rateLimit ?? null,
     };
     await this.store.insert(withExpiry);
     return { record: withExpiry, key };
@@ -66,7 +72,7 @@ export class ApiKeyService {
     if (old.successorId !== null)
       throw new ValidationError(`API key ${id} was already rotated to ${old.successorId}`);
     const { record, key } = this.mint(old.name, old.scopes, old.env, now);
-    const successor = { ...record, expiresAt: old.expiresAt };
+    const successor = { ...record, expiresAt: old.expiresAt, rateLimit: old.rateLimit };
     const oldExpiresAt = Math.min(now + overlapSeconds, old.expiresAt ?? Number.POSITIVE_INFINITY);
     await this.store.rotate(id, successor, oldExpiresAt);
     this.cache.delete(old.hash);
@@ -152,6 +158,7 @@ export class ApiKeyService {
       revokedAt: null,
       lastUsedAt: null,
       successorId: null,
+      rateLimit: null,
     };
     return { record, key };
   }

@@ -16,6 +16,8 @@ export interface ApiKeyRecord {
   readonly lastUsedAt: number | null;
   /** The key that replaced this one in a rotation. */
   readonly successorId: string | null;
+  /** Requests per minute verifiers allow it; null for no limit. */
+  readonly rateLimit: number | null;
 }
 
 export interface ApiKeyStore {
@@ -102,6 +104,7 @@ function toRow(key: ApiKeyRecord): ApiKeyRow {
     revoked_at: key.revokedAt,
     last_used_at: key.lastUsedAt,
     successor_id: key.successorId,
+    rate_limit: key.rateLimit,
   };
 }
 
@@ -118,5 +121,6 @@ function fromRow(row: ApiKeyRow): ApiKeyRecord {
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
     successorId: row.successor_id,
+    rateLimit: row.rate_limit,
   };
 }

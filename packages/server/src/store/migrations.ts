@@ -3,6 +3,7 @@ import type { Dialect } from './dialect.js';
 import { initialSchema } from './migrations/0001-initial-schema.js';
 import { apiKeys } from './migrations/0002-api-keys.js';
 import { hmacCredentials } from './migrations/0003-hmac-credentials.js';
+import { apiKeyRateLimits } from './migrations/0004-api-key-rate-limits.js';
 import type { Tables } from './schema.js';
 
 /** Every migration, in order. Never edit one that has shipped: add the next. */
@@ -11,6 +12,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0001-initial-schema': initialSchema(dialect),
     '0002-api-keys': apiKeys,
     '0003-hmac-credentials': hmacCredentials,
+    '0004-api-key-rate-limits': apiKeyRateLimits,
   };
 }
 

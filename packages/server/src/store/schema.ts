@@ -84,6 +84,7 @@ export interface ApiKeyRow {
   revoked_at: number | null;
   last_used_at: number | null;
   successor_id: string | null;
+  rate_limit: number | null;
 }
 
 export interface HmacCredentialRow {

@@ -74,6 +74,29 @@ describeEachDatabase('API keys', (db) => {
     assert.deepEqual(await lookUp(`${created.key.slice(0, -1)}${last}`), { active: false });
   });
 
+  it('records a rate limit, carries it through rotation and tells resource servers', async () => {
+    const created = await tessera(
+      'apikey',
+      'create',
+      '--name',
+      'metered',
+      '--scope',
+      'x',
+      '--rate-limit',
+      '120',
+    );
+    assert.equal(created.rate_limit, 120);
+    assert.equal((await lookUp(created.key)).rate_limit, 120);
+    const rotated = await tessera('apikey', 'rotate', created.id);
+    assert.equal((await lookUp(rotated.key)).rate_limit, 120);
+    for (const bad of ['0', '-1', '1.5', 'lots']) {
+      await assert.rejects(
+        tessera('apikey', 'create', '--name', 'bad', '--scope', 'x', '--rate-limit', bad),
+        bad,
+      );
+    }
+  });
+
   it('keeps both keys working through the rotation overlap, then only the new one', async () => {
     const created = await tessera('apikey', 'create', '--name', 'rotating', '--scope', 'x');
     const rotated = await tessera('apikey', 'rotate', created.id, '--overlap', '2s');

@@ -97,6 +97,26 @@ describe('gateway: API keys and SigV4-signed requests', () => {
     assert.equal(both.status, 400);
   });
 
+  it('answers 429 with Retry-After once a key has used up its rate, other keys unaffected', async () => {
+    const limited = await t.server.tessera.apiKeys.create({
+      name: 'slow',
+      scopes: ['charges:read'],
+      rateLimit: 2,
+    });
+    for (let i = 0; i < 2; i++) {
+      assert.equal(
+        (await send(gw.url, { path: '/v1/charges', headers: ['X-API-Key', limited.key] })).status,
+        200,
+      );
+    }
+    const refused = await send(gw.url, { path: '/v1/charges', headers: ['X-API-Key', limited.key] });
+    assert.equal(refused.status, 429);
+    assert.equal(json(refused).error, 'too_many_requests');
+    const retryAfter = Number(refused.headers['retry-after']);
+    assert.ok(retryAfter > 0 && retryAfter <= 30, `Retry-After ${refused.headers['retry-after']}`);
+    assert.equal((await send(gw.url, { path: '/v1/charges', headers: ['X-API-Key', key.key] })).status, 200);
+  });
+
   it('accepts curl --aws-sigv4 exactly as the contract writes it, GET and POST with a body', async () => {
     const curl = async (...args: string[]) =>
       (

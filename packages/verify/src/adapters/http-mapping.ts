@@ -32,7 +32,11 @@ export function verifyRequestOf(
 
 /** The headers every refusal carries. */
 export function refusalHeaders(refusal: Refusal): Record<string, string> {
-  return { 'www-authenticate': refusal.challenge, 'cache-control': 'no-store' };
+  return {
+    'www-authenticate': refusal.challenge,
+    'cache-control': 'no-store',
+    ...(refusal.retryAfter === undefined ? {} : { 'retry-after': String(refusal.retryAfter) }),
+  };
 }
 
 /** Whether a `Content-Type` value names a URL-encoded form. */

@@ -16,7 +16,8 @@ import {
 } from '../parse-flags.js';
 import { UsageError } from '../usage-error.js';
 
-export const APIKEY_USAGE = `tessera apikey create --name S --scope "a b" [--env live|test] [--expires-in DURATION] [--db URL] [--json]
+export const APIKEY_USAGE = `tessera apikey create --name S --scope "a b" [--env live|test] [--expires-in DURATION]
+                      [--rate-limit N (requests per minute)] [--db URL] [--json]
 tessera apikey rotate ID [--overlap DURATION] [--db URL] [--json]
 tessera apikey revoke ID [--db URL] [--json]
 tessera apikey list [--db URL] [--json]
@@ -51,16 +52,22 @@ async function create(args: string[]): Promise<number> {
     scope: { type: 'string' },
     env: { type: 'string' },
     'expires-in': { type: 'string' },
+    'rate-limit': { type: 'string' },
   });
   const name = requireFlag(values.name, 'name');
   const env = choiceFlag(values.env, 'env', ['live', 'test'] as const);
   const expiresIn = durationFlag(values['expires-in'], 'expires-in');
+  const rateLimit = values['rate-limit'];
+  if (rateLimit !== undefined && !/^[1-9]\d{0,8}$/.test(rateLimit)) {
+    throw new UsageError('--rate-limit must be a whole number of requests per minute, at least 1');
+  }
   const { record, key } = await withTessera(values.db, (tessera) =>
     tessera.apiKeys.create({
       name,
       scopes: scopeFlag(values.scope),
       ...(env === undefined ? {} : { env }),
       ...(expiresIn === undefined ? {} : { expiresInSeconds: expiresIn }),
+      ...(rateLimit === undefined ? {} : { rateLimit: Number(rateLimit) }),
     }),
   );
   printResult(
@@ -198,5 +205,6 @@ function describe(key: ApiKeyRecord) {
     expires_at: key.expiresAt === null ? null : isoTime(key.expiresAt),
     revoked_at: key.revokedAt === null ? null : isoTime(key.revokedAt),
     last_used_at: key.lastUsedAt === null ? null : isoTime(key.lastUsedAt),
+    rate_limit: key.rateLimit,
   };
 }
