@@ -4,9 +4,12 @@
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private nextSweep: number;
 
   /** Milliseconds. */
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number) {
+    this.nextSweep = now() + 60_000;
+  }
 
   /** Takes one request from `id`'s bucket; returns 0, or the seconds until one is left. */
   take(id: string, perMinute: number): number {
@@ -15,14 +18,17 @@ export class RateLimiter {
     const bucket = this.buckets.get(id) ?? { tokens: perMinute, at: now };
     bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.at) * perMs);
     bucket.at = now;
-    if (this.buckets.size >= 100_000 && !this.buckets.has(id)) this.forgetFull(now);
+    if (now >= this.nextSweep) {
+      this.forgetFull(now);
+      this.nextSweep = now + 60_000;
+    }
     this.buckets.set(id, bucket);
     if (bucket.tokens < 1) return Math.ceil((1 - bucket.tokens) / perMs / 1000);
     bucket.tokens -= 1;
     return 0;
   }
 
-  /** Buckets refilled by now hold nothing worth keeping. */
+  /** Buckets full again hold nothing worth keeping; swept once a minute, not per request. */
   private forgetFull(now: number): void {
     for (const [id, bucket] of this.buckets) if (now - bucket.at >= 60_000) this.buckets.delete(id);
   }

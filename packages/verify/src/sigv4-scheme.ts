@@ -6,6 +6,7 @@ import {
   verifySigV4Request,
 } from '@tessera/core';
 import { headerValue } from './bearer-token.js';
+import { ReplayCache } from './replay-cache.js';
 import type { SigV4KeyClient } from './sigv4-key-client.js';
 import type { Scheme, VerifyRequest } from './verification.js';
 
@@ -18,9 +19,6 @@ export interface SigV4SchemeOptions {
   readonly now: () => number;
 }
 
-/** How many signatures the replay cache holds before it sweeps. */
-const REPLAY_SWEEP_AT = 100_000;
-
 /**
  * AWS Signature Version 4 (`AWS4-HMAC-SHA256`), so any SigV4 client works unchanged:
  * checked with the day-scoped key the issuer derives (the secret never leaves it), the
@@ -28,17 +26,8 @@ const REPLAY_SWEEP_AT = 100_000;
  * The replay cache is this process's own.
  */
 export function createSigV4Scheme(options: SigV4SchemeOptions): Scheme {
-  const seenUntil = new Map<string, number>();
-  const seen = (signature: string, untilMs: number) => {
-    const now = options.now();
-    if (seenUntil.size >= REPLAY_SWEEP_AT) {
-      for (const [known, until] of seenUntil) if (until <= now) seenUntil.delete(known);
-    }
-    const until = seenUntil.get(signature);
-    if (until !== undefined && until > now) return true;
-    seenUntil.set(signature, untilMs);
-    return false;
-  };
+  const replays = new ReplayCache(options.now);
+  const seen = (signature: string, untilMs: number) => replays.seen(signature, untilMs);
   return {
     name: 'sigv4',
     presents: (request) => /^\s*AWS4-HMAC-SHA256(\s|$)/.test(headerValue(request, 'authorization') ?? ''),
