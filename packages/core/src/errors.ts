@@ -151,10 +151,6 @@ export class PayloadTooLarge extends TesseraError {
   readonly error = 'invalid_request';
   readonly status = 413;
 }
-export class UnsupportedMediaType extends TesseraError {
-  readonly error = 'invalid_request';
-  readonly status = 415;
-}
 /** An infrastructure fault. Its public description never says what failed. */
 export class ServerError extends TesseraError {
   readonly error = 'server_error';

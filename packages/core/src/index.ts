@@ -39,7 +39,6 @@ export {
   TooManyRequests,
   UnauthorizedClient,
   UnsupportedGrantType,
-  UnsupportedMediaType,
   UnsupportedTokenType,
 } from './errors.js';
 export { type RevocableToken, type RevocationEntry, RevocationList } from './revocation-list.js';

@@ -6,20 +6,16 @@ import {
   type RevocationList,
   TooManyRequests,
 } from '@tessera/core';
-import { authorizationScheme, headerCount, headerValue } from './bearer-token.js';
+import { authorizationScheme, bearerIsApiKey, headerCount, headerValue } from './bearer-token.js';
 import type { IntrospectionClient } from './introspection-client.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { Scheme, VerifyRequest } from './verification.js';
 
 const API_KEY_HEADER = 'x-api-key';
-const BEARER_API_KEY = /^\s*bearer\s+tsk_/i;
 
 /** Whether the request presents a Tessera API key: `X-API-Key`, or a Bearer value shaped like one. */
 export function presentsApiKey(request: VerifyRequest): boolean {
-  return (
-    headerCount(request, API_KEY_HEADER) > 0 ||
-    BEARER_API_KEY.test(headerValue(request, 'authorization') ?? '')
-  );
+  return headerCount(request, API_KEY_HEADER) > 0 || bearerIsApiKey(request);
 }
 
 /**

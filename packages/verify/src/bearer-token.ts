@@ -6,9 +6,7 @@ const TOKEN_PARAM = 'access_token';
 /** Whether the request carries a bearer token anywhere, allowed place or not; an API key in
  * the Bearer header belongs to the API-key scheme. */
 export function presentsBearerToken(request: VerifyRequest): boolean {
-  const bearer =
-    authorizationScheme(request) === 'bearer' &&
-    !/^\s*bearer\s+tsk_/i.test(headerValue(request, 'authorization') ?? '');
+  const bearer = authorizationScheme(request) === 'bearer' && !bearerIsApiKey(request);
   return bearer || tokenInQuery(request) || tokenInForm(request);
 }
 
@@ -32,6 +30,11 @@ export function extractBearerToken(request: VerifyRequest): Result<string, Inval
     return { ok: false, error: new InvalidToken(ErrorCode.TOKEN_INVALID, 'The access token is malformed.') };
   }
   return { ok: true, value: parsed.token68 };
+}
+
+/** Whether the `Authorization: Bearer` value is shaped like a Tessera API key (`tsk_…`). */
+export function bearerIsApiKey(request: VerifyRequest): boolean {
+  return /^\s*bearer\s+tsk_/i.test(headerValue(request, 'authorization') ?? '');
 }
 
 /** The lower-cased scheme of the `Authorization` header, if any. */

@@ -47,7 +47,7 @@ export interface Tessera {
   close(): Promise<void>;
 }
 
-export const systemClock = () => Math.floor(Date.now() / 1000);
+const systemClock = () => Math.floor(Date.now() / 1000);
 
 /**
  * Opens the database (migrating it), loads the master key and builds the services.

@@ -4,7 +4,7 @@ import { parseDatabaseUrl } from '../store/database.js';
 import { UsageError } from './usage-error.js';
 
 /** Opens the state a command works on: `--db`, else `TESSERA_DB`, else the embedded default. */
-export function openFromFlags(db: string | undefined): Promise<Tessera> {
+function openFromFlags(db: string | undefined): Promise<Tessera> {
   const url = db ?? process.env.TESSERA_DB ?? DEFAULT_SETTINGS.db;
   const database = parseDatabaseUrl(url, process.cwd());
   if (database === null) throw new UsageError('--db must be sqlite:PATH or postgres://…');
