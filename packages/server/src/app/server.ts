@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { pino } from 'pino';
 import { issuerFor, type ServerConfig } from '../config/server-config.js';
+import { createBrowserFlow } from '../endpoints/browser-flow.js';
 import { createDiscoveryEndpoint } from '../endpoints/discovery.js';
 import { createIntrospectionEndpoint } from '../endpoints/introspect.js';
 import { createJwksEndpoint } from '../endpoints/jwks.js';
@@ -9,11 +10,18 @@ import { createRevocationFeedEndpoint } from '../endpoints/revocations.js';
 import { createRevocationEndpoint } from '../endpoints/revoke.js';
 import { createSigningKeyEndpoint } from '../endpoints/sigv4-signing-key.js';
 import { createTokenEndpoint } from '../endpoints/token.js';
+import { createUserinfoEndpoint } from '../endpoints/userinfo.js';
 import { createHttpApp } from '../http/app.js';
 import { createLogger } from '../http/logger.js';
 import { AccessTokenService } from '../services/access-tokens.js';
+import { AuthorizationRequestParser } from '../services/authorization-request.js';
 import { ClientAuthenticator } from '../services/client-authentication.js';
+import { AuthorizationCodeGrant } from '../services/grants/authorization-code.js';
 import { ClientCredentialsGrant } from '../services/grants/client-credentials.js';
+import { RefreshTokenGrant } from '../services/grants/refresh-token.js';
+import { UserTokenIssuer } from '../services/grants/user-tokens.js';
+import { ID_TOKEN_ALG, IdTokenService } from '../services/id-tokens.js';
+import { LoginThrottle } from '../services/login-throttle.js';
 import { RevocationFeed } from '../services/revocation-feed.js';
 import { RevocationSync } from '../services/revocation-sync.js';
 import { MemoryEphemeralStore } from '../store/ephemeral-store.js';
@@ -59,6 +67,8 @@ export async function startServer(
   });
   try {
     await tessera.signingKeys.ensureKey('ES256');
+    // OpenID Connect's default ID token algorithm, which every relying party can check.
+    await tessera.signingKeys.ensureKey(ID_TOKEN_ALG);
     const port = config.port === 0 && config.issuer === undefined ? await freePort(config.host) : config.port;
     const issuer = issuerFor(config, port);
     const replayCache = new MemoryEphemeralStore();
@@ -90,17 +100,50 @@ export async function startServer(
       tokenEndpoint: endpointUrl(issuer, PATHS.token),
       now: tessera.now,
     });
+    const idTokens = new IdTokenService(issuer, tessera.signingKeys, tessera.now);
+    const userTokens = new UserTokenIssuer({
+      accessTokens,
+      idTokens,
+      grants: tessera.grants,
+      resourceServers: tessera.resourceServers,
+      users: tessera.users,
+      minter: tessera.minter,
+      successorKey: tessera.refreshSuccessorKey,
+    });
     const app = createHttpApp({
       logger,
       bodyLimit: config.bodyLimit,
       ...(config.tls ? { https: config.tls } : {}),
+      secureCookies: issuer.startsWith('https://'),
       endpoints: {
         token: createTokenEndpoint({
           authenticator,
           clientCredentials: new ClientCredentialsGrant(accessTokens, tessera.resourceServers, issuer),
+          authorizationCode: new AuthorizationCodeGrant(tessera.grants, userTokens, tessera.now),
+          refreshToken: new RefreshTokenGrant(tessera.grants, userTokens, tessera.now),
         }),
-        introspection: createIntrospectionEndpoint({ authenticator, accessTokens, apiKeys: tessera.apiKeys }),
-        revocation: createRevocationEndpoint({ authenticator, accessTokens }),
+        introspection: createIntrospectionEndpoint({
+          authenticator,
+          accessTokens,
+          apiKeys: tessera.apiKeys,
+          grants: tessera.grants,
+        }),
+        revocation: createRevocationEndpoint({ authenticator, accessTokens, grants: tessera.grants }),
+        userinfo: createUserinfoEndpoint({ accessTokens, users: tessera.users }),
+        browser: createBrowserFlow({
+          issuer,
+          parser: new AuthorizationRequestParser(tessera.clients, tessera.resourceServers, issuer),
+          clients: tessera.clients,
+          users: tessera.users,
+          throttle: new LoginThrottle(tessera.now),
+          sessions: tessera.sessions,
+          consents: tessera.consents,
+          grants: tessera.grants,
+          csrf: tessera.csrf,
+          sealer: tessera.sealer,
+          idTokens,
+          now: tessera.now,
+        }),
         sigv4SigningKey: createSigningKeyEndpoint({
           authenticator,
           hmacCredentials: tessera.hmacCredentials,
@@ -135,9 +178,11 @@ export async function startServer(
     const usage = setInterval(flushUsage, API_KEY_USAGE_FLUSH_MS);
     usage.unref();
     const purge = setInterval(() => {
-      tessera.tokens
-        .purgeExpired(tessera.now())
-        .catch((error) => logger.error({ err: error }, 'could not purge expired tokens'));
+      Promise.all([
+        tessera.tokens.purgeExpired(tessera.now()),
+        tessera.grants.purgeExpired(),
+        tessera.sessions.purgeExpired(),
+      ]).catch((error) => logger.error({ err: error }, 'could not purge expired tokens'));
     }, PURGE_INTERVAL_MS);
     purge.unref();
 

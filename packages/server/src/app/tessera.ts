@@ -1,6 +1,9 @@
 import { RevocationList } from '@tessera/core';
 import { ApiKeyService } from '../services/api-keys.js';
 import { ClientService } from '../services/clients.js';
+import { ConsentService } from '../services/consents.js';
+import { CsrfTokens } from '../services/csrf.js';
+import { GrantService } from '../services/grants.js';
 import { HmacCredentialService } from '../services/hmac-credentials.js';
 import { deriveKey } from '../services/key-derivation.js';
 import { loadMasterKey } from '../services/master-key.js';
@@ -8,14 +11,20 @@ import { SecretMinter } from '../services/minted-secret.js';
 import { ResourceServerService } from '../services/resource-servers.js';
 import { Revocations } from '../services/revocations.js';
 import { SealedBox } from '../services/sealed-box.js';
+import { SessionService } from '../services/sessions.js';
 import { SigningKeyService } from '../services/signing-keys.js';
+import { UserService } from '../services/users.js';
 import { SqlApiKeyStore } from '../store/api-key-store.js';
 import { SqlClientStore } from '../store/client-store.js';
+import { SqlConsentStore } from '../store/consent-store.js';
 import { type Database, type DatabaseLocation, openDatabase } from '../store/database.js';
+import { SqlGrantStore } from '../store/grant-store.js';
 import { SqlHmacCredentialStore } from '../store/hmac-credential-store.js';
 import { SqlResourceServerStore } from '../store/resource-server-store.js';
+import { SqlSessionStore } from '../store/session-store.js';
 import { SqlSigningKeyStore } from '../store/signing-key-store.js';
 import { SqlTokenStore } from '../store/token-store.js';
+import { SqlUserStore } from '../store/user-store.js';
 
 /** Access tokens live this long unless their client or API says otherwise. */
 export const DEFAULT_ACCESS_TOKEN_TTL = 15 * 60;
@@ -41,6 +50,14 @@ export interface Tessera {
   readonly signingKeys: SigningKeyService;
   readonly apiKeys: ApiKeyService;
   readonly hmacCredentials: HmacCredentialService;
+  readonly users: UserService;
+  readonly sessions: SessionService;
+  /** What users authorized clients to do: codes, refresh tokens, and revoking them. */
+  readonly grants: GrantService;
+  readonly consents: ConsentService;
+  readonly csrf: CsrfTokens;
+  /** Derives each refresh token's successor (see UserTokenIssuer). */
+  readonly refreshSuccessorKey: Buffer;
   readonly tokens: SqlTokenStore;
   /** Records revocations and knows those in force; a running server keeps it in step with the store. */
   readonly revocations: Revocations;
@@ -76,6 +93,13 @@ export async function openTessera(options: TesseraOptions): Promise<Tessera> {
   await signingKeys.refresh();
   const tokens = new SqlTokenStore(database.db);
   const revocations = new Revocations(tokens, new RevocationList());
+  const grants = new GrantService({
+    store: new SqlGrantStore(database.db),
+    revocations,
+    minter,
+    now,
+    maxAccessTokenTtl: MAX_ACCESS_TOKEN_TTL,
+  });
   return {
     database,
     now,
@@ -91,6 +115,12 @@ export async function openTessera(options: TesseraOptions): Promise<Tessera> {
       sealer,
       now,
     ),
+    users: new UserService(new SqlUserStore(database.db), now),
+    sessions: new SessionService(new SqlSessionStore(database.db), minter, now),
+    grants,
+    consents: new ConsentService(new SqlConsentStore(database.db), grants, now),
+    csrf: new CsrfTokens(deriveKey(masterKey, 'csrf')),
+    refreshSuccessorKey: deriveKey(masterKey, 'refresh-successor'),
     tokens,
     revocations,
     close: () => database.close(),

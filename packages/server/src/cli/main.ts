@@ -8,6 +8,7 @@ import { GATEWAY_USAGE, gatewayCommand } from './commands/gateway.js';
 import { HMAC_USAGE, hmacCommand } from './commands/hmac.js';
 import { KEYS_USAGE, keysCommand } from './commands/keys.js';
 import { SERVE_USAGE, serveCommand } from './commands/serve.js';
+import { USER_USAGE, userCommand } from './commands/user.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage:
@@ -16,6 +17,7 @@ ${CLIENT_USAGE}
 ${API_USAGE}
 ${APIKEY_USAGE}
 ${HMAC_USAGE}
+${USER_USAGE}
 ${KEYS_USAGE}
 ${GATEWAY_USAGE}
 
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   api: apiCommand,
   apikey: apikeyCommand,
   hmac: hmacCommand,
+  user: userCommand,
   keys: keysCommand,
   gateway: gatewayCommand,
 };

@@ -1,7 +1,8 @@
-import { isWellFormedApiKey } from '@tessera/core';
+import { ErrorCode, InvalidClient, isWellFormedApiKey } from '@tessera/core';
 import type { AccessTokenService } from '../services/access-tokens.js';
 import type { ApiKeyService } from '../services/api-keys.js';
 import type { ClientAuthenticator } from '../services/client-authentication.js';
+import type { GrantService } from '../services/grants.js';
 import {
   authenticatedClient,
   type EndpointRequest,
@@ -15,6 +16,7 @@ export interface IntrospectionEndpointDeps {
   authenticator: ClientAuthenticator;
   accessTokens: AccessTokenService;
   apiKeys: ApiKeyService;
+  grants: GrantService;
 }
 
 /**
@@ -27,6 +29,11 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDeps) {
   return async function introspectionEndpoint(request: EndpointRequest): Promise<EndpointResponse> {
     refuseRepeatedParams(request.form);
     const caller = await authenticatedClient(deps.authenticator, request);
+    if (caller.authMethod === 'none') {
+      throw new InvalidClient(ErrorCode.CLIENT_AUTH_METHOD, 'Client authentication failed.', {
+        detail: `public client ${caller.id} may not introspect`,
+      });
+    }
     const token = requiredParam(request.form, 'token');
     if (isWellFormedApiKey(token)) {
       // Only resource servers may look up API keys; to anyone else a key is not active.
@@ -45,6 +52,23 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDeps) {
               key_env: key.env,
               ...(key.rateLimit === null ? {} : { rate_limit: key.rateLimit }),
             };
+      return { status: 200, headers: NO_STORE, body };
+    }
+    const refresh = await deps.grants.liveRefreshToken(token);
+    if (refresh !== null) {
+      const { grant } = refresh;
+      const visible = caller.resourceServer || grant.clientId === caller.id;
+      const body = visible
+        ? {
+            active: true,
+            token_type: 'refresh_token',
+            client_id: grant.clientId,
+            sub: grant.userId,
+            scope: grant.scopes.join(' '),
+            iat: refresh.token.createdAt,
+            exp: refresh.token.expiresAt,
+          }
+        : { active: false };
       return { status: 200, headers: NO_STORE, body };
     }
     const claims = await deps.accessTokens.introspect(token);

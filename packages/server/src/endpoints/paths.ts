@@ -6,6 +6,13 @@ export const PATHS = {
   jwks: '/jwks',
   revocationFeed: '/revocations',
   sigv4SigningKey: '/sigv4/signing-key',
+  authorization: '/authorize',
+  login: '/login',
+  consent: '/consent',
+  endSession: '/logout',
+  account: '/account',
+  accountRevoke: '/account/revoke',
+  userinfo: '/userinfo',
   oauthMetadata: '/.well-known/oauth-authorization-server',
   openidMetadata: '/.well-known/openid-configuration',
 } as const;

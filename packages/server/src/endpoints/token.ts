@@ -1,6 +1,9 @@
 import { ErrorCode, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '@tessera/core';
 import type { ClientAuthenticator } from '../services/client-authentication.js';
+import type { AuthorizationCodeGrant } from '../services/grants/authorization-code.js';
 import type { ClientCredentialsGrant } from '../services/grants/client-credentials.js';
+import type { RefreshTokenGrant } from '../services/grants/refresh-token.js';
+import type { UserTokens } from '../services/grants/user-tokens.js';
 import {
   authenticatedClient,
   type EndpointRequest,
@@ -14,10 +17,17 @@ import {
 export interface TokenEndpointDeps {
   authenticator: ClientAuthenticator;
   clientCredentials: ClientCredentialsGrant;
+  authorizationCode: AuthorizationCodeGrant;
+  refreshToken: RefreshTokenGrant;
 }
 
 /** The grant types this server carries out today. */
-export const SUPPORTED_GRANT_TYPES = ['client_credentials'];
+export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'];
+/** Grants refused with a reason (RFC 9700 §2.4: the password grant must not be used). */
+const REFUSED_GRANT_TYPES: Record<string, string> = {
+  password:
+    "The resource owner password grant is refused: it hands the user's password to the client (RFC 9700 §2.4). Use the authorization code flow with PKCE.",
+};
 
 /** RFC 6749 §3.2 token endpoint. */
 export function createTokenEndpoint(deps: TokenEndpointDeps) {
@@ -25,6 +35,8 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
     const { form } = request;
     refuseRepeatedParams(form, ['resource']);
     const grantType = requiredParam(form, 'grant_type');
+    const refusal = REFUSED_GRANT_TYPES[grantType];
+    if (refusal !== undefined) throw new UnsupportedGrantType(ErrorCode.GRANT_UNSUPPORTED, refusal);
     if (!SUPPORTED_GRANT_TYPES.includes(grantType)) {
       throw new UnsupportedGrantType(ErrorCode.GRANT_UNSUPPORTED, 'This grant type is not supported.');
     }
@@ -35,6 +47,23 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
     const resources = form.getAll('resource');
     if (resources.some((resource) => resource === '')) {
       throw new InvalidRequest(ErrorCode.PARAM_INVALID, 'The resource parameter must not be empty.');
+    }
+    if (grantType === 'authorization_code') {
+      return userTokensResponse(
+        await deps.authorizationCode.handle(client, {
+          code: requiredParam(form, 'code'),
+          redirectUri: param(form, 'redirect_uri'),
+          codeVerifier: param(form, 'code_verifier'),
+        }),
+      );
+    }
+    if (grantType === 'refresh_token') {
+      return userTokensResponse(
+        await deps.refreshToken.handle(client, {
+          refreshToken: requiredParam(form, 'refresh_token'),
+          scope: param(form, 'scope'),
+        }),
+      );
     }
     const issued = await deps.clientCredentials.handle(client, { scope: param(form, 'scope'), resources });
     return {
@@ -47,5 +76,20 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
         ...(issued.scope === '' ? {} : { scope: issued.scope }),
       },
     };
+  };
+}
+
+function userTokensResponse(tokens: UserTokens): EndpointResponse {
+  return {
+    status: 200,
+    headers: NO_STORE,
+    body: {
+      access_token: tokens.accessToken,
+      token_type: 'Bearer',
+      expires_in: tokens.expiresIn,
+      scope: tokens.scope,
+      ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
+      ...(tokens.idToken === undefined ? {} : { id_token: tokens.idToken }),
+    },
   };
 }

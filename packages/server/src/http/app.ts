@@ -7,8 +7,11 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { pino } from 'pino';
+import type { createBrowserFlow } from '../endpoints/browser-flow.js';
 import type { EndpointRequest, EndpointResponse } from '../endpoints/endpoint-io.js';
 import { PATHS } from '../endpoints/paths.js';
+import type { UserinfoRequest } from '../endpoints/userinfo.js';
+import { registerBrowserRoutes } from './browser-routes.js';
 import { errorHeaders, toTesseraError } from './error-response.js';
 import { parseFormBody } from './form-body.js';
 import { createAccessLogger } from './logger.js';
@@ -20,6 +23,9 @@ export interface HttpEndpoints {
   readonly introspection: Endpoint;
   readonly revocation: Endpoint;
   readonly sigv4SigningKey: Endpoint;
+  readonly userinfo: (request: UserinfoRequest) => Promise<EndpointResponse>;
+  /** The authorization endpoint and the pages around it. */
+  readonly browser: ReturnType<typeof createBrowserFlow>;
   readonly discovery: () => Promise<EndpointResponse>;
   readonly jwks: () => Promise<EndpointResponse>;
   readonly revocationFeed: (request: {
@@ -35,6 +41,8 @@ export interface HttpAppOptions {
   readonly logger: pino.Logger;
   readonly bodyLimit: number;
   readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Whether browsers reach the server over HTTPS (its issuer is https), for cookie flags. */
+  readonly secureCookies: boolean;
 }
 
 /** Which methods each path answers, for 405 versus 404. */
@@ -43,6 +51,13 @@ const ALLOWED_METHODS: Record<string, string> = {
   [PATHS.introspection]: 'POST',
   [PATHS.revocation]: 'POST',
   [PATHS.sigv4SigningKey]: 'POST',
+  [PATHS.userinfo]: 'GET, HEAD, POST',
+  [PATHS.authorization]: 'GET, HEAD, POST',
+  [PATHS.login]: 'POST',
+  [PATHS.consent]: 'POST',
+  [PATHS.endSession]: 'GET, HEAD, POST',
+  [PATHS.account]: 'GET, HEAD',
+  [PATHS.accountRevoke]: 'POST',
   [PATHS.jwks]: 'GET, HEAD',
   [PATHS.revocationFeed]: 'GET, HEAD',
   [PATHS.oauthMetadata]: 'GET, HEAD',
@@ -133,6 +148,20 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.post(PATHS.introspection, formRoute(endpoints.introspection));
   app.post(PATHS.revocation, formRoute(endpoints.revocation));
   app.post(PATHS.sigv4SigningKey, formRoute(endpoints.sigv4SigningKey));
+  const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = request.body instanceof URLSearchParams ? request.body : undefined;
+    const inQuery = new URLSearchParams(request.url.split('?')[1] ?? '').has('access_token');
+    return send(
+      reply,
+      await endpoints.userinfo({
+        authorization: request.headers.authorization,
+        tokenElsewhere: inQuery || (body?.has('access_token') ?? false),
+      }),
+    );
+  };
+  app.get(PATHS.userinfo, userinfo);
+  app.post(PATHS.userinfo, userinfo);
+  registerBrowserRoutes(app, endpoints.browser, options.secureCookies);
   app.get(PATHS.jwks, async (_request, reply) => send(reply, await endpoints.jwks()));
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>(
     PATHS.revocationFeed,

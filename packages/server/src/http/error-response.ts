@@ -1,7 +1,10 @@
 import {
   ErrorCode,
+  formatChallenge,
+  InsufficientScope,
   InvalidClient,
   InvalidRequest,
+  InvalidToken,
   PayloadTooLarge,
   ServerError,
   TesseraError,
@@ -35,5 +38,14 @@ export function errorHeaders(error: TesseraError): Record<string, string> {
   const headers: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' };
   // RFC 6749 §5.2: a 401 invalid_client carries a challenge for the scheme the client may use.
   if (error instanceof InvalidClient) headers['www-authenticate'] = 'Basic realm="tessera"';
+  // RFC 6750 §3 at the userinfo endpoint; a request with no token hears no error code (§3.1).
+  if (error instanceof InvalidToken || error instanceof InsufficientScope) {
+    const silent = error.code === ErrorCode.CREDENTIALS_MISSING;
+    headers['www-authenticate'] = formatChallenge('Bearer', {
+      realm: 'tessera',
+      ...(silent ? {} : { error: error.error, error_description: error.description }),
+      ...error.challenge,
+    });
+  }
   return headers;
 }

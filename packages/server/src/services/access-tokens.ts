@@ -26,6 +26,8 @@ export interface IssuedAccessToken {
   readonly accessToken: string;
   readonly expiresIn: number;
   readonly scope: string;
+  readonly jti: string;
+  readonly expiresAt: number;
 }
 
 export interface IssueAccessTokenInput {
@@ -92,7 +94,7 @@ export class AccessTokenService {
     };
     const accessToken =
       key === undefined ? await this.storeOpaque(claims) : signCompactJws({ typ: 'at+jwt' }, claims, key);
-    return { accessToken, expiresIn: ttl, scope: claims.scope };
+    return { accessToken, expiresIn: ttl, scope: claims.scope, jti: claims.jti, expiresAt: claims.exp };
   }
 
   /** The claims of an active token, or null for one that is unknown, expired, revoked or forged. */

@@ -24,7 +24,10 @@ export const SUPPORTED_AUTH_METHODS: readonly string[] = [
   'client_secret_basic',
   'client_secret_post',
   'private_key_jwt',
+  'none',
 ];
+/** The longest refresh-token grace period a client may ask for. */
+export const MAX_REFRESH_TOKEN_GRACE = 60;
 const SECRET_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post'];
 /** A client read from the store is trusted this long; deletion evicts it sooner. */
 const CACHE_SECONDS = 30;
@@ -45,6 +48,9 @@ export interface CreateClientInput {
   resourceServer?: boolean;
   accessTokenTtl?: number;
   jwks?: { keys: object[] };
+  postLogoutRedirectUris?: readonly string[];
+  /** Seconds in which a just-rotated refresh token yields the same successor. */
+  refreshTokenGrace?: number;
 }
 
 /** OAuth clients: registration, lookup, and the checks a registration must pass. */
@@ -82,6 +88,8 @@ export class ClientService {
       resourceServer: input.resourceServer ?? false,
       jwks: input.jwks ?? null,
       createdAt: this.now(),
+      postLogoutRedirectUris: [...new Set(input.postLogoutRedirectUris ?? [])],
+      refreshTokenGrace: input.refreshTokenGrace ?? null,
     };
     await this.store.insert(client);
     return secret === undefined ? { client } : { client, secret };
@@ -142,10 +150,24 @@ export class ClientService {
         throw new ValidationError('private_key_jwt needs the client public keys (--jwks)');
       this.validateJwks(input.jwks);
     }
-    for (const uri of input.redirectUris ?? []) {
-      if (!URL.canParse(uri) || new URL(uri).hash !== '') {
-        throw new ValidationError(`redirect URI ${uri} must be an absolute URI without a fragment`);
-      }
+    if (authMethod === 'none' && input.grantTypes.includes('client_credentials')) {
+      throw new ValidationError('a public client (auth method none) cannot use client_credentials');
+    }
+    if (authMethod === 'none' && input.resourceServer === true) {
+      throw new ValidationError('a public client (auth method none) cannot be a resource server');
+    }
+    if (input.grantTypes.includes('authorization_code') && (input.redirectUris ?? []).length === 0) {
+      throw new ValidationError('an authorization_code client needs at least one --redirect-uri');
+    }
+    for (const uri of [...(input.redirectUris ?? []), ...(input.postLogoutRedirectUris ?? [])]) {
+      const problem = redirectUriProblem(uri);
+      if (problem !== undefined) throw new ValidationError(`redirect URI ${uri} ${problem}`);
+    }
+    if (
+      input.refreshTokenGrace !== undefined &&
+      !(input.refreshTokenGrace > 0 && input.refreshTokenGrace <= MAX_REFRESH_TOKEN_GRACE)
+    ) {
+      throw new ValidationError(`refresh token grace must be between 1s and ${MAX_REFRESH_TOKEN_GRACE}s`);
     }
     if (
       input.accessTokenTtl !== undefined &&
@@ -171,4 +193,23 @@ export class ClientService {
       throw new ValidationError('the JWKS is not a valid JSON Web Key Set');
     }
   }
+}
+
+const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
+
+/**
+ * Why a redirect URI cannot be registered, or undefined when it can: absolute, no fragment
+ * (RFC 6749 §3.1.2), and plain http only to a loopback address (RFC 8252 §7.3); private-use
+ * schemes of native apps (RFC 8252 §7.1) are allowed.
+ */
+function redirectUriProblem(uri: string): string | undefined {
+  if (!URL.canParse(uri)) return 'must be an absolute URI';
+  const url = new URL(uri);
+  if (url.hash !== '' || uri.includes('#')) return 'must not have a fragment';
+  if (url.username !== '' || url.password !== '') return 'must not hold credentials';
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.includes(url.hostname)) {
+    return 'must use https (plain http only to a loopback address)';
+  }
+  if (['javascript:', 'data:', 'file:', 'vbscript:'].includes(url.protocol)) return 'has a forbidden scheme';
+  return undefined;
 }

@@ -18,6 +18,6 @@ function random16(): Buffer {
 }
 
 /** A random public identifier with a readable prefix, e.g. `cli_4f…` for a client. */
-export function newIdentifier(prefix: 'cli' | 'api' | 'jti' | 'key'): string {
+export function newIdentifier(prefix: 'cli' | 'api' | 'jti' | 'key' | 'usr' | 'ses' | 'grt'): string {
   return `${prefix}_${random16().toString('base64url')}`;
 }

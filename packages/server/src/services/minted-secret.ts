@@ -4,6 +4,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 export const SecretKind = {
   clientSecret: 'tcs',
   opaqueAccessToken: 'tat',
+  session: 'tss',
+  authorizationCode: 'tac',
+  refreshToken: 'trt',
 } as const;
 export type SecretKind = (typeof SecretKind)[keyof typeof SecretKind];
 
@@ -23,8 +26,16 @@ export class SecretMinter {
   ) {}
 
   mint(kind: SecretKind): string {
-    const body = `${kind}_${randomBytes(32).toString('base64url')}`;
-    return `${body}.${this.mac(body)}`;
+    return this.withMac(`${kind}_${randomBytes(32).toString('base64url')}`);
+  }
+
+  /**
+   * A secret whose 256 bits are `seed` (from a keyed derivation) instead of fresh randomness:
+   * the same seed always mints the same value.
+   */
+  mintFromSeed(kind: SecretKind, seed: Buffer): string {
+    if (seed.length !== 32) throw new Error('a seed is 32 bytes');
+    return this.withMac(`${kind}_${seed.toString('base64url')}`);
   }
 
   isAuthentic(value: string, kind: SecretKind): boolean {
@@ -45,6 +56,10 @@ export class SecretMinter {
     const actual = Buffer.from(this.hash(value));
     const expected = Buffer.from(storedHash);
     return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
+
+  private withMac(body: string): string {
+    return `${body}.${this.mac(body)}`;
   }
 
   private mac(body: string): string {

@@ -18,6 +18,12 @@ export class Revocations {
     this.list.apply(event);
   }
 
+  /** Records every event durably in one transaction, then puts them in force here. */
+  async recordAll(events: readonly RevocationEvent[]): Promise<void> {
+    await this.tokens.revokeAll(events);
+    for (const event of events) this.list.apply(event);
+  }
+
   isRevoked(token: RevocableToken, now: number): boolean {
     return this.list.isRevoked(token, now);
   }

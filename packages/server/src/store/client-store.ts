@@ -20,6 +20,10 @@ export interface ClientRecord {
   /** Public keys for private_key_jwt (a JWKS). */
   readonly jwks: { keys: object[] } | null;
   readonly createdAt: number;
+  /** Where the end-session endpoint may send the browser after logout (exact match). */
+  readonly postLogoutRedirectUris: readonly string[];
+  /** Seconds in which a just-rotated refresh token yields the same successor; null: none. */
+  readonly refreshTokenGrace: number | null;
 }
 
 export interface ClientStore {
@@ -83,6 +87,8 @@ function toRow(client: ClientRecord): ClientRow {
     resource_server: client.resourceServer ? 1 : 0,
     jwks: client.jwks ? JSON.stringify(client.jwks) : null,
     created_at: client.createdAt,
+    post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
+    refresh_token_grace: client.refreshTokenGrace,
   };
 }
 
@@ -101,5 +107,7 @@ function fromRow(row: ClientRow): ClientRecord {
     resourceServer: row.resource_server === 1,
     jwks: row.jwks ? JSON.parse(row.jwks) : null,
     createdAt: row.created_at,
+    postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris),
+    refreshTokenGrace: row.refresh_token_grace,
   };
 }

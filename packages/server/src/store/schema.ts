@@ -13,6 +13,12 @@ export interface Tables {
   revocations: RevocationRow;
   api_keys: ApiKeyRow;
   hmac_credentials: HmacCredentialRow;
+  users: UserRow;
+  sessions: SessionRow;
+  consents: ConsentRow;
+  grants: GrantRow;
+  refresh_tokens: RefreshTokenRow;
+  grant_access_tokens: GrantAccessTokenRow;
 }
 
 export interface ClientRow {
@@ -29,6 +35,8 @@ export interface ClientRow {
   resource_server: number;
   jwks: string | null;
   created_at: number;
+  post_logout_redirect_uris: string;
+  refresh_token_grace: number | null;
 }
 
 export interface ResourceServerRow {
@@ -94,4 +102,63 @@ export interface HmacCredentialRow {
   secret_sealed: string;
   created_at: number;
   revoked_at: number | null;
+}
+
+export interface UserRow {
+  id: string;
+  username: string;
+  username_key: string;
+  password_hash: string;
+  email: string | null;
+  name: string | null;
+  created_at: number;
+}
+
+export interface SessionRow {
+  hash: string;
+  id: string;
+  user_id: string;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ConsentRow {
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  granted_at: number;
+}
+
+export interface GrantRow {
+  id: string;
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  audience: string;
+  redirect_uri: string | null;
+  code_hash: string;
+  code_challenge: string;
+  code_expires_at: number;
+  code_used_at: number | null;
+  nonce: string | null;
+  auth_time: number;
+  session_id: string | null;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface RefreshTokenRow {
+  hash: string;
+  grant_id: string;
+  created_at: number;
+  expires_at: number;
+  rotated_at: number | null;
+}
+
+export interface GrantAccessTokenRow {
+  jti: string;
+  grant_id: string;
+  expires_at: number;
 }

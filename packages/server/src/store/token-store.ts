@@ -31,6 +31,8 @@ export interface TokenStore {
   findOpaque(hash: string): Promise<OpaqueTokenRecord | null>;
   /** Records a revocation, and marks the opaque token revoked, atomically. */
   revoke(event: RevocationEvent, opaqueHash?: string): Promise<void>;
+  /** Records several revocations in one transaction. */
+  revokeAll(events: readonly RevocationEvent[]): Promise<void>;
   /** The live revocations recorded after `seq`, oldest first, at most `limit`. */
   revocationsAfter(seq: number, limit: number, now: number): Promise<(RevocationEvent & { seq: number })[]>;
   /** Deletes tokens and revocations that expired before `now`; returns how many rows went. */
@@ -86,6 +88,21 @@ export class SqlTokenStore implements TokenStore {
         })
         .execute();
     });
+  }
+
+  async revokeAll(events: readonly RevocationEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.db
+      .insertInto('revocations')
+      .values(
+        events.map((event) => ({
+          kind: event.kind,
+          value: event.value,
+          revoked_at: event.revokedAt,
+          expires_at: event.expiresAt,
+        })),
+      )
+      .execute();
   }
 
   async revocationsAfter(

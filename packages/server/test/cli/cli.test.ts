@@ -92,15 +92,55 @@ describe('tessera: failures exit non-zero with one line on stderr and nothing on
     assert.match(failureLine(await runTessera(['client', 'list', '--json', '--db'], { cwd })), /--db/);
   });
 
-  for (const method of ['none', 'tls_client_auth']) {
-    it(`--auth-method ${method} is refused as not supported yet`, async () => {
-      const { run } = workspace();
-      const result = await run(['client', 'create', '--name', 'svc', '--grant', CC, '--auth-method', method]);
-      const line = failureLine(result);
-      assert.match(line, new RegExp(method));
-      assert.match(line, /not supported/);
-    });
-  }
+  it('--auth-method tls_client_auth is refused as not supported yet', async () => {
+    const { run } = workspace();
+    const result = await run([
+      'client',
+      'create',
+      '--name',
+      'svc',
+      '--grant',
+      CC,
+      '--auth-method',
+      'tls_client_auth',
+    ]);
+    const line = failureLine(result);
+    assert.match(line, /tls_client_auth/);
+    assert.match(line, /not supported/);
+  });
+
+  it('a public client (--auth-method none) gets no secret and may not use client_credentials', async () => {
+    const { run } = workspace();
+    const base = ['client', 'create', '--name', 'spa', '--auth-method', 'none', '--json'];
+    assert.match(failureLine(await run([...base, '--grant', CC])), /public client/);
+    const created = await run([
+      ...base,
+      '--grant',
+      'authorization_code',
+      '--redirect-uri',
+      'http://127.0.0.1:5173/cb',
+    ]);
+    const output = jsonResult(created);
+    assert.match(String(output.client_id), /^cli_/);
+    assert.equal('client_secret' in output, false);
+  });
+
+  it('redirect URIs: plain http only to loopback, no fragment, no script schemes', async () => {
+    const { run } = workspace();
+    const base = ['client', 'create', '--name', 'web', '--grant', 'authorization_code', '--redirect-uri'];
+    for (const uri of [
+      'http://app.example/cb',
+      'https://app.example/cb#x',
+      'javascript:alert(1)',
+      'data:text/html,x',
+    ]) {
+      assert.match(failureLine(await run([...base, uri])), /redirect URI/, uri);
+    }
+    assert.match(
+      failureLine(await run(['client', 'create', '--name', 'web', '--grant', 'authorization_code'])),
+      /redirect-uri/,
+    );
+  });
 
   it('private_key_jwt without --jwks, or with a private key in it', async () => {
     const { cwd, run } = workspace();

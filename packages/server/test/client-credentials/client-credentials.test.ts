@@ -42,22 +42,35 @@ describeEachDatabase('client credentials', (db) => {
   const discover = (clientId: string, auth: oidc.ClientAuth) =>
     oidc.discovery(new URL(t.issuer), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 
-  it('discovery carries every metadata member that exists so far', async () => {
+  it('discovery carries every metadata member the contract names', async () => {
     const config = await discover(service.clientId, oidc.ClientSecretBasic(service.clientSecret));
     const metadata = config.serverMetadata();
     assert.equal(metadata.issuer, t.issuer);
     for (const member of [
+      'authorization_endpoint',
       'token_endpoint',
       'jwks_uri',
       'introspection_endpoint',
       'revocation_endpoint',
+      'userinfo_endpoint',
       'grant_types_supported',
       'token_endpoint_auth_methods_supported',
       'scopes_supported',
     ]) {
       assert.ok(member in metadata, `${member} is missing`);
     }
-    assert.deepEqual(metadata.scopes_supported, ['charges:read', 'charges:write', 'files:read']);
+    assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
+    assert.equal(metadata.authorization_response_iss_parameter_supported, true);
+    assert.deepEqual(metadata.response_types_supported, ['code']);
+    assert.deepEqual(metadata.scopes_supported, [
+      'charges:read',
+      'charges:write',
+      'email',
+      'files:read',
+      'offline_access',
+      'openid',
+      'profile',
+    ]);
     const oauthMetadata = await (await fetch(`${t.issuer}/.well-known/oauth-authorization-server`)).json();
     assert.deepEqual(oauthMetadata, metadata);
   });

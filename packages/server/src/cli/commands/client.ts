@@ -16,7 +16,8 @@ import { UsageError } from '../usage-error.js';
 
 export const CLIENT_USAGE = `tessera client create --name S --grant G [--grant G…] [--scope "a b"] [--redirect-uri U…]
                       [--auth-method M] [--token-format jwt|opaque] [--audience A…] [--resource-server]
-                      [--access-token-ttl DURATION] [--jwks FILE] [--db URL] [--json]
+                      [--access-token-ttl DURATION] [--jwks FILE] [--post-logout-redirect-uri U…]
+                      [--refresh-token-grace DURATION] [--db URL] [--json]
 tessera client list [--db URL] [--json]
 tessera client delete ID [--db URL] [--json]`;
 
@@ -48,6 +49,8 @@ async function create(args: string[]): Promise<number> {
     'resource-server': { type: 'boolean', default: false },
     'access-token-ttl': { type: 'string' },
     jwks: { type: 'string' },
+    'post-logout-redirect-uri': { type: 'string', multiple: true },
+    'refresh-token-grace': { type: 'string' },
   });
   const input = {
     name: requireFlag(values.name, 'name'),
@@ -63,6 +66,8 @@ async function create(args: string[]): Promise<number> {
     ),
     ...optional('accessTokenTtl', durationFlag(values['access-token-ttl'], 'access-token-ttl')),
     ...optional('jwks', values.jwks === undefined ? undefined : readJwks(values.jwks)),
+    postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
+    ...optional('refreshTokenGrace', durationFlag(values['refresh-token-grace'], 'refresh-token-grace')),
   };
   const { client, secret } = await withTessera(values.db, (tessera) => tessera.clients.create(input));
   printResult(
@@ -109,6 +114,8 @@ function describe(client: ClientRecord) {
     token_format: client.tokenFormat,
     access_token_ttl: client.accessTokenTtl,
     resource_server: client.resourceServer,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    refresh_token_grace: client.refreshTokenGrace,
     created_at: isoTime(client.createdAt),
   };
 }
