@@ -12,6 +12,7 @@ import type { EndpointRequest, EndpointResponse } from '../endpoints/endpoint-io
 import { PATHS } from '../endpoints/paths.js';
 import type { UserinfoRequest } from '../endpoints/userinfo.js';
 import { registerBrowserRoutes } from './browser-routes.js';
+import { allowCrossOriginCalls } from './cors.js';
 import { errorHeaders, toTesseraError } from './error-response.js';
 import { parseFormBody } from './form-body.js';
 import { createAccessLogger } from './logger.js';
@@ -162,6 +163,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.get(PATHS.userinfo, userinfo);
   app.post(PATHS.userinfo, userinfo);
   registerBrowserRoutes(app, endpoints.browser, options.secureCookies);
+  allowCrossOriginCalls(app);
   app.get(PATHS.jwks, async (_request, reply) => send(reply, await endpoints.jwks()));
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>(
     PATHS.revocationFeed,
