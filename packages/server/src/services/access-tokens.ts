@@ -20,7 +20,14 @@ export interface AccessTokenClaims {
   readonly exp: number;
   readonly iat: number;
   readonly jti: string;
+  /** RFC 7800 confirmation: the key (`jkt`, RFC 9449) or certificate (`x5t#S256`, RFC 8705) it is bound to. */
+  readonly cnf?: Confirmation;
+  /** RFC 8693 §4.1: the party acting for the subject, and who acted before it. */
+  readonly act?: Actor;
 }
+
+export type Confirmation = Readonly<{ jkt?: string; 'x5t#S256'?: string }>;
+export type Actor = Readonly<{ sub: string; act?: Actor }>;
 
 export interface IssuedAccessToken {
   readonly accessToken: string;
@@ -37,6 +44,11 @@ export interface IssueAccessTokenInput {
   readonly scopes: readonly string[];
   /** The API registered for the audience, if any: it sets format, lifetime and algorithm. */
   readonly api: ResourceServerRecord | null;
+  /** Binds the token to a key or certificate. */
+  readonly confirmation?: Confirmation | undefined;
+  readonly actor?: Actor | undefined;
+  /** Caps the lifetime (an exchanged token never outlives the token it came from). */
+  readonly notAfter?: number | undefined;
 }
 
 export type RevokeOutcome = 'revoked' | 'unknown' | 'not-owner';
@@ -79,6 +91,7 @@ export class AccessTokenService {
     if (format === 'jwt' && key === undefined)
       throw new Error(`no signing key in service for ${api?.alg ?? 'ES256'}`);
     let ttl = client.accessTokenTtl ?? api?.tokenTtl ?? this.options.defaultTtl;
+    if (input.notAfter !== undefined) ttl = Math.max(1, Math.min(ttl, input.notAfter - now));
     // A key being replaced leaves the JWKS at `retiresAt`: no token it signs may outlive it.
     if (key?.retiresAt != null)
       ttl = Math.max(1, Math.min(ttl, key.retiresAt - CLOCK_TOLERANCE_SECONDS - now));
@@ -91,6 +104,8 @@ export class AccessTokenService {
       exp: now + ttl,
       iat: now,
       jti: newIdentifier('jti'),
+      ...(input.confirmation === undefined ? {} : { cnf: input.confirmation }),
+      ...(input.actor === undefined ? {} : { act: input.actor }),
     };
     const accessToken =
       key === undefined ? await this.storeOpaque(claims) : signCompactJws({ typ: 'at+jwt' }, claims, key);
@@ -134,6 +149,8 @@ export class AccessTokenService {
       issuedAt: claims.iat,
       expiresAt: claims.exp,
       revokedAt: null,
+      confirmation: claims.cnf ?? null,
+      actor: claims.act ?? null,
     });
     return token;
   }
@@ -170,6 +187,8 @@ export class AccessTokenService {
       exp: record.expiresAt,
       iat: record.issuedAt,
       jti: record.jti,
+      ...(record.confirmation === null ? {} : { cnf: record.confirmation }),
+      ...(record.actor === null ? {} : { act: record.actor as Actor }),
     };
   }
 
@@ -188,7 +207,7 @@ export class AccessTokenService {
     } catch {
       return null;
     }
-    const { sub, aud, client_id, scope, exp, iat, jti } = payload;
+    const { sub, aud, client_id, scope, exp, iat, jti, cnf, act } = payload;
     if (typeof client_id !== 'string' || typeof sub !== 'string' || typeof jti !== 'string') return null;
     if (typeof exp !== 'number' || typeof iat !== 'number' || aud === undefined) return null;
     return {
@@ -200,6 +219,8 @@ export class AccessTokenService {
       exp,
       iat,
       jti,
+      ...(isObject(cnf) ? { cnf: cnf as Confirmation } : {}),
+      ...(isObject(act) ? { act: act as Actor } : {}),
     };
   }
 
@@ -223,3 +244,6 @@ export class AccessTokenService {
     return hmac.key;
   }
 }
+
+const isObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -5,6 +5,7 @@ import { apiKeys } from './migrations/0002-api-keys.js';
 import { hmacCredentials } from './migrations/0003-hmac-credentials.js';
 import { apiKeyRateLimits } from './migrations/0004-api-key-rate-limits.js';
 import { endUsers } from './migrations/0005-end-users.js';
+import { tokenBinding } from './migrations/0006-token-binding.js';
 import type { Tables } from './schema.js';
 
 /** Every migration, in order. Never edit one that has shipped: add the next. */
@@ -15,6 +16,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0003-hmac-credentials': hmacCredentials,
     '0004-api-key-rate-limits': apiKeyRateLimits,
     '0005-end-users': endUsers,
+    '0006-token-binding': tokenBinding,
   };
 }
 

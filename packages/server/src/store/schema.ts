@@ -70,6 +70,8 @@ export interface OpaqueTokenRow {
   issued_at: number;
   expires_at: number;
   revoked_at: number | null;
+  confirmation: string | null;
+  actor: string | null;
 }
 
 export interface RevocationRow {

@@ -12,6 +12,10 @@ export interface OpaqueTokenRecord {
   readonly issuedAt: number;
   readonly expiresAt: number;
   readonly revokedAt: number | null;
+  /** What the token is bound to (`cnf`), if anything. */
+  readonly confirmation: Readonly<Record<string, string>> | null;
+  /** The actor chain of an exchanged token (`act`), if any. */
+  readonly actor: Readonly<Record<string, unknown>> | null;
 }
 
 /**
@@ -55,6 +59,8 @@ export class SqlTokenStore implements TokenStore {
         issued_at: token.issuedAt,
         expires_at: token.expiresAt,
         revoked_at: token.revokedAt,
+        confirmation: token.confirmation === null ? null : JSON.stringify(token.confirmation),
+        actor: token.actor === null ? null : JSON.stringify(token.actor),
       })
       .execute();
   }
@@ -148,5 +154,7 @@ function fromRow(row: OpaqueTokenRow): OpaqueTokenRecord {
     issuedAt: row.issued_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    confirmation: row.confirmation === null ? null : JSON.parse(row.confirmation),
+    actor: row.actor === null ? null : JSON.parse(row.actor),
   };
 }
