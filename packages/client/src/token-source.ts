@@ -4,14 +4,29 @@
  * want one at the same moment.
  */
 import { formatScope, parseScope } from '@tessera/core';
+import type { DpopProver } from './dpop.js';
+import { createMtlsFetch, type MtlsFetchOptions } from './mtls-fetch.js';
 
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post';
+export type TokenEndpointAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth';
 
 export interface TokenSourceOptions {
   /** The authorization server's issuer identifier, exactly as its metadata names it. */
   readonly issuer: string;
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** Not for the certificate methods (`tls_client_auth`, `self_signed_tls_client_auth`). */
+  readonly clientSecret?: string;
+  /**
+   * Mutual TLS (RFC 8705): the client certificate (PEM), its key, and the CAs to trust for the
+   * server, presented on every request to the authorization server. What the certificate
+   * methods authenticate with; the tokens they get are bound to this certificate, so call
+   * the API with it too (`createMtlsFetch`). Instead of this, a `fetch` that presents a
+   * certificate itself will do (e.g. with an undici `Agent` as its `dispatcher`).
+   */
+  readonly tls?: MtlsFetchOptions;
   /** Scopes to ask for: a `scope` value (`'a b'`) or a list. By default, none. */
   readonly scope?: string | readonly string[];
   /** RFC 8707 resource indicators (audiences) to ask for. By default, none. */
@@ -28,6 +43,12 @@ export interface TokenSourceOptions {
   readonly now?: () => number;
   /** Allows a plain-http issuer off loopback, where anyone on the path can read the secret. */
   readonly allowInsecureHttpIssuer?: boolean;
+  /**
+   * Ask for DPoP-bound tokens (RFC 9449), proving possession of the prover's key; the server
+   * nonce is learned and the request retried once when the server asks for it. Send the
+   * tokens with `createDpopFetch` and the same prover.
+   */
+  readonly dpop?: DpopProver;
 }
 
 export interface TokenSource {
@@ -78,7 +99,14 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 const ERROR_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]+$/;
 // A token goes into an Authorization header: visible ASCII, no space.
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
-const AUTH_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post'];
+const AUTH_METHODS: readonly string[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+];
+/** RFC 8705 §2: the methods where the TLS client certificate is the credential. */
+const CERTIFICATE_METHODS: readonly string[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
 
 interface Settings {
   readonly issuer: string;
@@ -93,6 +121,9 @@ interface Settings {
   readonly timeoutMs: number;
   readonly now: () => number;
   readonly allowInsecureHttp: boolean;
+  /** A client certificate is presented: the token endpoint's mTLS alias is used (RFC 8705 §5). */
+  readonly mtls: boolean;
+  readonly dpop: DpopProver | undefined;
 }
 
 interface CachedToken {
@@ -192,12 +223,25 @@ function settingsFrom(options: TokenSourceOptions): Settings {
   if (typeof options.clientId !== 'string' || options.clientId === '') {
     throw new TypeError('clientId must be a non-empty string');
   }
-  if (typeof options.clientSecret !== 'string' || options.clientSecret === '') {
-    throw new TypeError('clientSecret must be a non-empty string');
-  }
   const authMethod = options.authMethod ?? 'client_secret_basic';
   if (!AUTH_METHODS.includes(authMethod)) {
     throw new TypeError(`authMethod must be one of ${AUTH_METHODS.join(', ')}`);
+  }
+  const byCertificate = CERTIFICATE_METHODS.includes(authMethod);
+  if (byCertificate && options.clientSecret !== undefined) {
+    throw new TypeError(`${authMethod} authenticates with the client certificate: give no clientSecret`);
+  }
+  if (!byCertificate && (typeof options.clientSecret !== 'string' || options.clientSecret === '')) {
+    throw new TypeError('clientSecret must be a non-empty string');
+  }
+  if (options.tls !== undefined && options.fetch !== undefined) {
+    throw new TypeError('give tls or fetch, not both: a custom fetch presents its own certificate');
+  }
+  if (byCertificate && options.tls === undefined && options.fetch === undefined) {
+    throw new TypeError(`${authMethod} needs tls: { cert, key } (or a fetch that presents the certificate)`);
+  }
+  if (options.tls !== undefined && issuer.protocol !== 'https:') {
+    throw new TypeError('a client certificate is presented over https only: the issuer must be https');
   }
   const skewSeconds = options.refreshSkewSeconds ?? DEFAULT_SKEW_SECONDS;
   if (typeof skewSeconds !== 'number' || !Number.isFinite(skewSeconds) || skewSeconds < 0) {
@@ -207,11 +251,15 @@ function settingsFrom(options: TokenSourceOptions): Settings {
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new TypeError('timeoutMs must be a positive number of milliseconds');
   }
-  const fetchFunction = options.fetch ?? globalThis.fetch;
+  const fetchFunction =
+    options.tls === undefined ? (options.fetch ?? globalThis.fetch) : createMtlsFetch(options.tls);
   if (typeof fetchFunction !== 'function') throw new TypeError('fetch must be a function');
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new TypeError('now must be a function returning milliseconds');
 
+  if (options.dpop !== undefined && typeof options.dpop?.proof !== 'function') {
+    throw new TypeError('dpop must be a prover from createDpopProver');
+  }
   const resources = options.resource === undefined ? [] : [options.resource].flat();
   if (resources.some((resource) => typeof resource !== 'string' || resource === '')) {
     throw new TypeError('resource must be a non-empty string or a list of them');
@@ -222,7 +270,7 @@ function settingsFrom(options: TokenSourceOptions): Settings {
     issuer: options.issuer,
     metadataUrl: `${issuer.origin}/.well-known/oauth-authorization-server${path}`,
     clientId: options.clientId,
-    clientSecret: options.clientSecret,
+    clientSecret: options.clientSecret ?? '',
     scope: scopeValue(options.scope),
     resources,
     authMethod: authMethod as TokenEndpointAuthMethod,
@@ -231,6 +279,8 @@ function settingsFrom(options: TokenSourceOptions): Settings {
     timeoutMs,
     now,
     allowInsecureHttp,
+    mtls: byCertificate || options.tls !== undefined,
+    dpop: options.dpop,
   };
 }
 
@@ -296,7 +346,9 @@ async function fetchTokenEndpoint(settings: Settings): Promise<string> {
       },
     );
   }
-  const endpoint = metadata.token_endpoint;
+  const aliases = metadata.mtls_endpoint_aliases as Record<string, unknown> | undefined;
+  const alias = typeof aliases === 'object' && aliases !== null ? aliases.token_endpoint : undefined;
+  const endpoint = settings.mtls && alias !== undefined ? alias : metadata.token_endpoint;
   if (typeof endpoint !== 'string' || !URL.canParse(endpoint)) {
     throw new TokenRequestError('invalid_response', 'issuer metadata has no token_endpoint URL', { status });
   }
@@ -332,28 +384,44 @@ async function requestToken(settings: Settings, endpoint: string): Promise<Issue
     headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
   } else {
     form.set('client_id', settings.clientId);
-    form.set('client_secret', settings.clientSecret);
+    // The certificate methods send the client_id alone: the TLS handshake is the proof.
+    if (!CERTIFICATE_METHODS.includes(settings.authMethod)) form.set('client_secret', settings.clientSecret);
   }
-  const { status, body } = await exchange(settings, endpoint, {
-    method: 'POST',
-    headers,
-    body: form.toString(),
-  });
-  const json = jsonObject(body);
-  if (status === 200) return issuedToken(json, status);
-  throw refusal(settings, status, json);
+  const { dpop } = settings;
+  const send = () =>
+    exchange(settings, endpoint, {
+      method: 'POST',
+      headers: dpop === undefined ? headers : { ...headers, dpop: dpop.proof('POST', endpoint) },
+      body: form.toString(),
+    });
+  let answer = await send();
+  // RFC 9449 §8: a first proof has no nonce; the server says which to use, once.
+  if (
+    dpop?.learnNonce(endpoint, answer.headers) === true &&
+    answer.status === 400 &&
+    jsonObject(answer.body)?.error === 'use_dpop_nonce'
+  ) {
+    answer = await send();
+  }
+  const json = jsonObject(answer.body);
+  if (answer.status === 200) return issuedToken(json, answer.status, dpop === undefined ? 'bearer' : 'dpop');
+  throw refusal(settings, answer.status, json);
 }
 
-function issuedToken(json: Record<string, unknown> | undefined, status: number): IssuedToken {
+function issuedToken(
+  json: Record<string, unknown> | undefined,
+  status: number,
+  expectedType: 'bearer' | 'dpop',
+): IssuedToken {
   const invalid = (why: string) =>
     new TokenRequestError('invalid_response', `token response ${why}`, { status });
   if (json === undefined) throw invalid('is not a JSON object');
   const { access_token: accessToken, token_type: tokenType, expires_in: expiresIn } = json;
   if (typeof accessToken !== 'string' || !TOKEN_TEXT.test(accessToken))
     throw invalid('has no usable access_token');
-  // Another type (DPoP, say) needs more than the bare token to be used.
-  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')
-    throw invalid('is not of type Bearer');
+  // A token of another type than asked for would be sent wrongly: a DPoP one needs its proofs.
+  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== expectedType)
+    throw invalid(`is not of type ${expectedType === 'dpop' ? 'DPoP' : 'Bearer'}`);
   if (expiresIn === undefined) return { accessToken, expiresIn: undefined };
   // Some servers send the number as a string; anything else is not a lifetime.
   const seconds =
@@ -376,8 +444,9 @@ function refusal(
       typeof description === 'string' &&
       ERROR_TEXT.test(description) &&
       description.length <= 300 &&
-      !description.includes(settings.clientSecret) &&
-      !description.includes(formEncode(settings.clientSecret))
+      (settings.clientSecret === '' ||
+        (!description.includes(settings.clientSecret) &&
+          !description.includes(formEncode(settings.clientSecret))))
         ? description
         : undefined;
     const message = `token request refused: ${error}${safe === undefined ? '' : ` (${safe})`} [HTTP ${status}]`;
@@ -405,7 +474,7 @@ async function exchange(
   settings: Settings,
   url: string,
   init: RequestInit,
-): Promise<{ status: number; body: string | undefined }> {
+): Promise<{ status: number; headers: Headers; body: string | undefined }> {
   let response: Response;
   try {
     // No redirects: a redirected token request would carry the secret somewhere unvetted.
@@ -418,7 +487,7 @@ async function exchange(
     throw new TokenRequestError('network_error', `no answer from ${url}`, { cause });
   }
   try {
-    return { status: response.status, body: await readLimited(response) };
+    return { status: response.status, headers: response.headers, body: await readLimited(response) };
   } catch (cause) {
     throw new TokenRequestError('network_error', `the answer from ${url} broke off`, {
       status: response.status,

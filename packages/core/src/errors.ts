@@ -29,12 +29,16 @@ export const ErrorCode = {
   CLIENT_SECRET_MISMATCH: 'ERR_CLIENT_SECRET_MISMATCH',
   CLIENT_ASSERTION_INVALID: 'ERR_CLIENT_ASSERTION_INVALID',
   CLIENT_ASSERTION_REPLAYED: 'ERR_CLIENT_ASSERTION_REPLAYED',
+  CLIENT_CERTIFICATE_MISSING: 'ERR_CLIENT_CERTIFICATE_MISSING',
+  CLIENT_CERTIFICATE_UNTRUSTED: 'ERR_CLIENT_CERTIFICATE_UNTRUSTED',
+  CLIENT_CERTIFICATE_MISMATCH: 'ERR_CLIENT_CERTIFICATE_MISMATCH',
   SCOPE_NOT_ALLOWED: 'ERR_SCOPE_NOT_ALLOWED',
   TARGET_NOT_ALLOWED: 'ERR_TARGET_NOT_ALLOWED',
   TOKEN_TYPE_UNSUPPORTED: 'ERR_TOKEN_TYPE_UNSUPPORTED',
   TOKEN_INVALID: 'ERR_TOKEN_INVALID',
   TOKEN_EXPIRED: 'ERR_TOKEN_EXPIRED',
   TOKEN_REVOKED: 'ERR_TOKEN_REVOKED',
+  TOKEN_CERTIFICATE_MISMATCH: 'ERR_TOKEN_CERTIFICATE_MISMATCH',
   SCOPE_INSUFFICIENT: 'ERR_SCOPE_INSUFFICIENT',
   ACCESS_DENIED: 'ERR_ACCESS_DENIED',
   RATE_LIMITED: 'ERR_RATE_LIMITED',
@@ -43,6 +47,11 @@ export const ErrorCode = {
   PKCE_FAILED: 'ERR_PKCE_FAILED',
   REDIRECT_URI_MISMATCH: 'ERR_REDIRECT_URI_MISMATCH',
   CSRF_INVALID: 'ERR_CSRF_INVALID',
+  DPOP_PROOF_INVALID: 'ERR_DPOP_PROOF_INVALID',
+  DPOP_PROOF_REPLAYED: 'ERR_DPOP_PROOF_REPLAYED',
+  DPOP_NONCE_REQUIRED: 'ERR_DPOP_NONCE_REQUIRED',
+  DPOP_REQUIRED: 'ERR_DPOP_REQUIRED',
+  DPOP_KEY_MISMATCH: 'ERR_DPOP_KEY_MISMATCH',
   INTERNAL: 'ERR_INTERNAL',
   UNAVAILABLE: 'ERR_UNAVAILABLE',
 } as const;
@@ -126,6 +135,28 @@ export class InvalidToken extends TesseraError {
 export class InsufficientScope extends TesseraError {
   readonly error = 'insufficient_scope';
   readonly status = 403;
+}
+/**
+ * RFC 9449 §5, §7.1: the DPoP proof is missing, malformed or wrong. 400 at the token
+ * endpoint; a resource server answers it with 401 and a `DPoP` challenge.
+ */
+export class InvalidDpopProof extends TesseraError {
+  readonly error = 'invalid_dpop_proof';
+  readonly status = 400;
+}
+/** RFC 9449 §8, §9: send the proof again with the nonce in the `DPoP-Nonce` header. */
+export class UseDpopNonce extends TesseraError {
+  readonly error = 'use_dpop_nonce';
+  readonly status = 400;
+  constructor(
+    code: ErrorCode,
+    description: string,
+    /** The nonce to use, for the `DPoP-Nonce` response header. */
+    readonly nonce: string,
+    options: TesseraErrorOptions = {},
+  ) {
+    super(code, description, options);
+  }
 }
 export class AccessDenied extends TesseraError {
   readonly error = 'access_denied';

@@ -16,12 +16,25 @@ export {
 } from './authorization-header.js';
 export { decodeBase64Url, encodeBase64Url } from './base64url.js';
 export { constantTimeEqual } from './constant-time.js';
+export { DpopNonces } from './dpop/dpop-nonce.js';
+export {
+  DPOP_ALGORITHMS,
+  type DpopAlgorithm,
+  type DpopExpectations,
+  type DpopFailure,
+  type DpopProof,
+  verifyDpopProof,
+} from './dpop/dpop-proof.js';
+export { normalizeHtu } from './dpop/htu.js';
+export { jwkThumbprint } from './dpop/jwk-thumbprint.js';
+export { type DpopKey, type DpopProofInput, dpopKey, signDpopProof } from './dpop/sign-dpop-proof.js';
 export {
   AccessDenied,
   ErrorCode,
   fail,
   InsufficientScope,
   InvalidClient,
+  InvalidDpopProof,
   InvalidGrant,
   InvalidRequest,
   InvalidScope,
@@ -40,7 +53,24 @@ export {
   UnauthorizedClient,
   UnsupportedGrantType,
   UnsupportedTokenType,
+  UseDpopNonce,
 } from './errors.js';
+export {
+  type CertificateNames,
+  certificateNames,
+  parseDistinguishedName,
+  parseSubjectAltName,
+  type SubjectAltName,
+  type SubjectAltNameType,
+  subjectAltNameKey,
+} from './mtls/certificate-names.js';
+export {
+  CLIENT_CERT_CHAIN_HEADER,
+  CLIENT_CERT_HEADER,
+  certificateThumbprint,
+  formatClientCertHeader,
+  parseClientCertHeader,
+} from './mtls/client-certificate.js';
 export { type RevocableToken, type RevocationEntry, RevocationList } from './revocation-list.js';
 export { formatScope, parseScope } from './scope.js';
 export { formatAmzDate, parseAmzDate } from './sigv4/amz-date.js';

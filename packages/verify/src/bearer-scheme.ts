@@ -1,74 +1,47 @@
-import { ErrorCode, InvalidToken, type RevocationList, type TesseraError } from '@tessera/core';
-
-type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
-
+import { ErrorCode, InvalidToken, type TesseraError } from '@tessera/core';
+import type { AccessTokenCheck } from './access-token-check.js';
 import { extractBearerToken, presentsBearerToken } from './bearer-token.js';
-import type { IntrospectionClient } from './introspection-client.js';
-import type { JwtVerifier } from './jwt-verifier.js';
+import { boundToCertificateOnly, certificateBindingError } from './certificate-binding.js';
 import type { Identity, Scheme, VerifyRequest } from './verification.js';
-
-export interface BearerSchemeOptions {
-  readonly jwt: JwtVerifier;
-  /** For opaque tokens; without it only JWTs are accepted. */
-  readonly introspection: IntrospectionClient | undefined;
-  readonly revocations: RevocationList;
-  /** Seconds since the epoch. */
-  readonly now: () => number;
-}
 
 type Checked = { ok: true; identity: Identity } | { ok: false; error: TesseraError };
 
-const refused = (description: string, code: ErrorCodeValue = ErrorCode.TOKEN_INVALID): Checked => ({
-  ok: false,
-  error: new InvalidToken(code, description),
-});
-
 /**
  * `Authorization: Bearer` (RFC 6750): JWT access tokens checked locally, opaque ones by
- * introspection, both against the revocation list. A token bound to a key or certificate
- * (`cnf`) is not a bearer token and is refused here (RFC 9449 §7.1, RFC 8705 §3).
+ * introspection, both against the revocation list. A token bound to a certificate
+ * (`cnf.x5t#S256`) is accepted only over that certificate (RFC 8705 §3); one bound to a key
+ * is not a bearer token and is refused here (RFC 9449 §7.1).
  */
-export function createBearerScheme(options: BearerSchemeOptions): Scheme {
+export function createBearerScheme(check: AccessTokenCheck): Scheme {
   return {
     name: 'bearer',
     presents: presentsBearerToken,
     async verify(request: VerifyRequest): Promise<Checked> {
       const token = extractBearerToken(request);
       if (!token.ok) return token;
-      return looksLikeJws(token.value) ? fromJwt(token.value) : fromOpaque(token.value);
+      const checked = await check(token.value);
+      if (!checked.ok) return checked;
+      const { subject, clientId, scopes, claims } = checked.value;
+      const unbound = binding(claims.cnf, request);
+      if (unbound !== undefined) return unbound;
+      const confirmation = claims.cnf as Readonly<Record<string, unknown>> | undefined;
+      return { ok: true, identity: { subject, clientId, scopes, scheme: 'bearer', claims, confirmation } };
     },
   };
-
-  async function fromJwt(token: string): Promise<Checked> {
-    const result = await options.jwt.verify(token);
-    if (!result.ok) return result;
-    const { subject, clientId, tokenId, scopes, issuedAt, claims } = result.value;
-    if (claims.cnf !== undefined) return refused('This token is bound to a key; present it with its proof.');
-    if (options.revocations.isRevoked({ jti: tokenId, clientId, subject, issuedAt }, options.now())) {
-      return refused('The access token was revoked.', ErrorCode.TOKEN_REVOKED);
-    }
-    return {
-      ok: true,
-      identity: { subject, clientId, scopes, scheme: 'bearer', claims, confirmation: undefined },
-    };
-  }
-
-  async function fromOpaque(token: string): Promise<Checked> {
-    if (options.introspection === undefined) return refused('The access token is malformed.');
-    const result = await options.introspection.introspect(token);
-    if (!result.ok) return result;
-    const { subject, clientId, tokenId, scopes, issuedAt, claims } = result.value;
-    if (claims.cnf !== undefined) return refused('This token is bound to a key; present it with its proof.');
-    const revocable = { jti: tokenId ?? '', clientId: clientId ?? '', subject, issuedAt: issuedAt ?? 0 };
-    if (options.revocations.isRevoked(revocable, options.now())) {
-      return refused('The access token was revoked.', ErrorCode.TOKEN_REVOKED);
-    }
-    return {
-      ok: true,
-      identity: { subject, clientId, scopes, scheme: 'bearer', claims, confirmation: undefined },
-    };
-  }
 }
 
-/** Three base64url segments: a JWS. Anything else is an opaque token. */
-const looksLikeJws = (token: string) => /^[^.]+\.[^.]+\.[^.]*$/.test(token);
+/** The refusal of a bound token presented without what it is bound to, or undefined. */
+function binding(cnf: unknown, request: VerifyRequest): Checked | undefined {
+  if (cnf === undefined) return undefined;
+  if (!boundToCertificateOnly(cnf)) {
+    return {
+      ok: false,
+      error: new InvalidToken(
+        ErrorCode.TOKEN_INVALID,
+        'This token is bound to a key; present it with its proof.',
+      ),
+    };
+  }
+  const error = certificateBindingError(cnf, request);
+  return error === undefined ? undefined : { ok: false, error };
+}

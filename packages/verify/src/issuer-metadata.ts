@@ -7,6 +7,8 @@ export interface IssuerMetadata {
   readonly introspectionEndpoint: string | undefined;
   readonly revocationFeedEndpoint: string | undefined;
   readonly sigv4SigningKeyEndpoint: string | undefined;
+  /** Tessera's own: which `tls_client_auth` client a certificate names. */
+  readonly mtlsClientLookupEndpoint: string | undefined;
 }
 
 export interface FetchIssuerMetadataOptions {
@@ -50,5 +52,6 @@ export async function fetchIssuerMetadata(
     introspectionEndpoint: endpoint('introspection_endpoint'),
     revocationFeedEndpoint: endpoint('revocation_feed_endpoint'),
     sigv4SigningKeyEndpoint: endpoint('sigv4_signing_key_endpoint'),
+    mtlsClientLookupEndpoint: endpoint('mtls_client_lookup_endpoint'),
   };
 }

@@ -26,6 +26,23 @@ export interface VerifyRequest {
   readonly formBody?: URLSearchParams | Readonly<Record<string, unknown>> | undefined;
   /** The raw body, for schemes that sign it (SigV4). Others never read it. */
   readonly body?: Uint8Array | undefined;
+  /**
+   * The origin the client sent the request to (`https://api.example`), which DPoP proofs
+   * name; without it (and without the verifier's `dpop.origin`), `https://` and the Host header.
+   */
+  readonly origin?: string | undefined;
+  /**
+   * The client certificate of the connection (DER), when the client presented one: the TLS
+   * handshake proved it holds the key. A certificate-bound token (`cnf.x5t#S256`, RFC 8705)
+   * is accepted only when this hashes to it.
+   */
+  readonly clientCertificate?: Uint8Array | undefined;
+  /**
+   * Whether `clientCertificate` chains to a CA this server trusts for client certificates
+   * and is within its validity period (Node's `TLSSocket#authorized`). The `mtls` scheme
+   * accepts only such a certificate; binding checks need none of it.
+   */
+  readonly clientCertificateTrusted?: boolean | undefined;
 }
 
 /** Who is calling, as established by one scheme. */
@@ -49,6 +66,8 @@ export interface Refusal {
   readonly challenge: string;
   /** For a 429: seconds until the credential may be used again (`Retry-After`). */
   readonly retryAfter?: number | undefined;
+  /** For a DPoP refusal asking for a nonce: the one to use (`DPoP-Nonce`). */
+  readonly dpopNonce?: string | undefined;
 }
 
 export type VerifyOutcome =

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import {
+  DpopNonces,
   ErrorCode,
   InvalidRequest,
   InvalidToken,
@@ -6,15 +8,21 @@ import {
   TemporarilyUnavailable,
   type TesseraError,
 } from '@tessera/core';
+import { createAccessTokenCheck } from './access-token-check.js';
 import type { JwsAlgorithm } from './algorithms.js';
 import { createApiKeyScheme } from './api-key-scheme.js';
 import { createBearerScheme } from './bearer-scheme.js';
 import { headerCount } from './bearer-token.js';
+import { certificateBindingError } from './certificate-binding.js';
+import { CertificateClientLookup } from './certificate-client-lookup.js';
 import { refusalFor } from './challenge.js';
+import { createDpopScheme } from './dpop-scheme.js';
 import { IntrospectionClient } from './introspection-client.js';
 import { fetchIssuerMetadata } from './issuer-metadata.js';
 import { createJwtVerifier } from './jwt-verifier.js';
+import { createMtlsScheme } from './mtls-scheme.js';
 import { createRemoteJwks } from './remote-jwks.js';
+import { ReplayCache } from './replay-cache.js';
 import { RevocationFeedClient } from './revocation-feed-client.js';
 import { checkScopes } from './scope-policy.js';
 import { assertSecureUrl } from './secure-url.js';
@@ -27,7 +35,10 @@ export interface VerifierOptions {
   issuer: string;
   /** This resource server's audience (or several). */
   audience: string | readonly string[];
-  /** Schemes accepted (default `['bearer']`); `apikey` and `sigv4` need `credentials`. */
+  /**
+   * Schemes accepted (default `['bearer']`); `apikey` and `sigv4` need `credentials`; `mtls`
+   * maps certificates to clients with them, and otherwise identifies callers by DN alone.
+   */
   schemes?: readonly SchemeName[] | undefined;
   /**
    * This resource server's own client at the issuer (registered with `--resource-server`):
@@ -37,6 +48,23 @@ export interface VerifierOptions {
   credentials?: { clientId: string; clientSecret: string } | undefined;
   /** The region and service signed requests must name (AWS SigV4 credential scope). */
   sigv4?: { region: string; service: string } | undefined;
+  /** DPoP-bound tokens (the `dpop` scheme, RFC 9449). */
+  dpop?:
+    | {
+        /**
+         * Require a nonce this resource server issued in every proof (RFC 9449 §9; default
+         * true). Clients learn it from a `use_dpop_nonce` refusal's `DPoP-Nonce` header.
+         */
+        nonces?: boolean | undefined;
+        /**
+         * The key nonces are made with (32 bytes or more). Several instances behind one load
+         * balancer share it so each accepts the others' nonces; default: random per process.
+         */
+        nonceKey?: Uint8Array | undefined;
+        /** The origin clients send requests to (`https://api.example`), which proofs name in `htu`. */
+        origin?: string | undefined;
+      }
+    | undefined;
   /** RFC 9728 protected resource metadata URL, named in every 401 challenge. */
   resourceMetadataUrl?: string | undefined;
   realm?: string | undefined;
@@ -75,7 +103,7 @@ export interface Verifier {
 }
 
 const TIMEOUT_MS = 5000;
-const SUPPORTED_SCHEMES: readonly SchemeName[] = ['bearer', 'apikey', 'sigv4'];
+const SUPPORTED_SCHEMES: readonly SchemeName[] = ['bearer', 'dpop', 'apikey', 'sigv4', 'mtls'];
 /** After a failed start, the next request tries again no sooner than this. */
 const RETRY_START_MS = 2000;
 
@@ -188,9 +216,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await feed.start();
     }
     const enabled: Scheme[] = [];
-    if (schemes.includes('bearer')) {
-      const introspection = introspectionClient('access_token');
-      enabled.push(createBearerScheme({ jwt, introspection, revocations, now: nowSeconds }));
+    // One introspection client (and its cache) for the tokens of both schemes.
+    const checkAccessToken = createAccessTokenCheck({
+      jwt,
+      introspection: introspectionClient('access_token'),
+      revocations,
+      now: nowSeconds,
+    });
+    if (schemes.includes('bearer')) enabled.push(createBearerScheme(checkAccessToken));
+    if (schemes.includes('dpop')) {
+      const { dpop } = options;
+      enabled.push(
+        createDpopScheme({
+          check: checkAccessToken,
+          nonces: dpop?.nonces === false ? undefined : new DpopNonces(dpop?.nonceKey ?? randomBytes(32)),
+          replays: new ReplayCache(nowMs),
+          origin: dpop?.origin,
+          now: nowSeconds,
+        }),
+      );
     }
     if (schemes.includes('apikey')) {
       const lookup = introspectionClient('api_key');
@@ -211,12 +255,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
       });
       enabled.push(createSigV4Scheme({ ...options.sigv4, keys, revocations, now: nowMs }));
     }
+    if (schemes.includes('mtls')) {
+      const endpoint = metadata.mtlsClientLookupEndpoint;
+      const lookup =
+        credentials && endpoint
+          ? new CertificateClientLookup({
+              endpoint,
+              clientId: credentials.clientId,
+              clientSecret: credentials.clientSecret,
+              fetch: fetchImpl,
+              cacheSeconds: options.introspectionCacheSeconds ?? 30,
+              timeoutMs: TIMEOUT_MS,
+              now: nowSeconds,
+            })
+          : undefined;
+      enabled.push(createMtlsScheme({ lookup, revocations, now: nowSeconds }));
+    }
     return { schemes: enabled, feed };
   }
 
-  const refuse = (error: TesseraError): VerifyOutcome => ({
+  const refuse = (error: TesseraError, scheme?: SchemeName): VerifyOutcome => ({
     ok: false,
-    refusal: refusalFor(error, challengeOptions),
+    refusal: refusalFor(error, { ...challengeOptions, scheme: scheme === 'dpop' ? 'DPoP' : 'Bearer' }),
   });
   const unavailable = () =>
     refuse(new TemporarilyUnavailable(ErrorCode.UNAVAILABLE, 'Credentials cannot be checked right now.'));
@@ -255,9 +315,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
         onError(error as Error);
         return unavailable();
       }
-      if (!checked.ok) return refuse(checked.error);
+      if (!checked.ok) return refuse(checked.error, scheme.name);
+      // RFC 8705 §3, whatever the scheme: a certificate-bound token only over its certificate.
+      const unbound = certificateBindingError(checked.identity.claims.cnf, request);
+      if (unbound !== undefined) return refuse(unbound, scheme.name);
       const insufficient = checkScopes(checked.identity.scopes, policy);
-      return insufficient === null ? { ok: true, identity: checked.identity } : refuse(insufficient);
+      return insufficient === null
+        ? { ok: true, identity: checked.identity }
+        : refuse(insufficient, scheme.name);
     },
   };
 }

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { pino } from 'pino';
 import { issuerFor, type ServerConfig } from '../config/server-config.js';
 import { createBrowserFlow } from '../endpoints/browser-flow.js';
+import { createCertificateClientEndpoint } from '../endpoints/certificate-client.js';
 import { createDiscoveryEndpoint } from '../endpoints/discovery.js';
 import { createIntrospectionEndpoint } from '../endpoints/introspect.js';
 import { createJwksEndpoint } from '../endpoints/jwks.js';
@@ -12,13 +13,16 @@ import { createSigningKeyEndpoint } from '../endpoints/sigv4-signing-key.js';
 import { createTokenEndpoint } from '../endpoints/token.js';
 import { createUserinfoEndpoint } from '../endpoints/userinfo.js';
 import { createHttpApp } from '../http/app.js';
+import { ClientCertificateReader } from '../http/client-certificate-reader.js';
 import { createLogger } from '../http/logger.js';
 import { AccessTokenService } from '../services/access-tokens.js';
 import { AuthorizationRequestParser } from '../services/authorization-request.js';
 import { ClientAuthenticator } from '../services/client-authentication.js';
+import { DpopGuard } from '../services/dpop-guard.js';
 import { AuthorizationCodeGrant } from '../services/grants/authorization-code.js';
 import { ClientCredentialsGrant } from '../services/grants/client-credentials.js';
 import { RefreshTokenGrant } from '../services/grants/refresh-token.js';
+import { TokenExchangeGrant } from '../services/grants/token-exchange.js';
 import { UserTokenIssuer } from '../services/grants/user-tokens.js';
 import { ID_TOKEN_ALG, IdTokenService } from '../services/id-tokens.js';
 import { LoginThrottle } from '../services/login-throttle.js';
@@ -101,6 +105,7 @@ export async function startServer(
       now: tessera.now,
     });
     const idTokens = new IdTokenService(issuer, tessera.signingKeys, tessera.now);
+    const dpop = new DpopGuard(tessera.dpopNonces, replayCache, tessera.now);
     const userTokens = new UserTokenIssuer({
       accessTokens,
       idTokens,
@@ -113,14 +118,20 @@ export async function startServer(
     const app = createHttpApp({
       logger,
       bodyLimit: config.bodyLimit,
-      ...(config.tls ? { https: config.tls } : {}),
+      ...(config.tls ? { https: { ...config.tls, ca: config.clientCertificates?.ca } } : {}),
+      clientCertificates: config.clientCertificates
+        ? new ClientCertificateReader(config.clientCertificates, tessera.now)
+        : undefined,
       secureCookies: issuer.startsWith('https://'),
       endpoints: {
         token: createTokenEndpoint({
           authenticator,
+          dpop,
+          url: endpointUrl(issuer, PATHS.token),
           clientCredentials: new ClientCredentialsGrant(accessTokens, tessera.resourceServers, issuer),
           authorizationCode: new AuthorizationCodeGrant(tessera.grants, userTokens, tessera.now),
           refreshToken: new RefreshTokenGrant(tessera.grants, userTokens, tessera.now),
+          tokenExchange: new TokenExchangeGrant(accessTokens, tessera.resourceServers),
         }),
         introspection: createIntrospectionEndpoint({
           authenticator,
@@ -129,7 +140,12 @@ export async function startServer(
           grants: tessera.grants,
         }),
         revocation: createRevocationEndpoint({ authenticator, accessTokens, grants: tessera.grants }),
-        userinfo: createUserinfoEndpoint({ accessTokens, users: tessera.users }),
+        userinfo: createUserinfoEndpoint({
+          accessTokens,
+          users: tessera.users,
+          dpop,
+          url: endpointUrl(issuer, PATHS.userinfo),
+        }),
         browser: createBrowserFlow({
           issuer,
           parser: new AuthorizationRequestParser(tessera.clients, tessera.resourceServers, issuer),
@@ -148,7 +164,16 @@ export async function startServer(
           authenticator,
           hmacCredentials: tessera.hmacCredentials,
         }),
-        discovery: createDiscoveryEndpoint({ issuer, resourceServers: tessera.resourceServers }),
+        certificateClient: createCertificateClientEndpoint({
+          authenticator,
+          clients: tessera.clients,
+          now: tessera.now,
+        }),
+        discovery: createDiscoveryEndpoint({
+          issuer,
+          resourceServers: tessera.resourceServers,
+          mtls: config.clientCertificates !== undefined,
+        }),
         jwks: createJwksEndpoint(tessera.signingKeys, JWKS_MAX_AGE),
         revocationFeed: createRevocationFeedEndpoint({
           authenticator,

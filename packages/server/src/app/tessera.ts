@@ -1,4 +1,4 @@
-import { RevocationList } from '@tessera/core';
+import { DpopNonces, RevocationList } from '@tessera/core';
 import { ApiKeyService } from '../services/api-keys.js';
 import { ClientService } from '../services/clients.js';
 import { ConsentService } from '../services/consents.js';
@@ -58,6 +58,8 @@ export interface Tessera {
   readonly csrf: CsrfTokens;
   /** Derives each refresh token's successor (see UserTokenIssuer). */
   readonly refreshSuccessorKey: Buffer;
+  /** DPoP nonces every instance sharing the master key accepts. */
+  readonly dpopNonces: DpopNonces;
   readonly tokens: SqlTokenStore;
   /** Records revocations and knows those in force; a running server keeps it in step with the store. */
   readonly revocations: Revocations;
@@ -121,6 +123,7 @@ export async function openTessera(options: TesseraOptions): Promise<Tessera> {
     consents: new ConsentService(new SqlConsentStore(database.db), grants, now),
     csrf: new CsrfTokens(deriveKey(masterKey, 'csrf')),
     refreshSuccessorKey: deriveKey(masterKey, 'refresh-successor'),
+    dpopNonces: new DpopNonces(deriveKey(masterKey, 'dpop-nonce')),
     tokens,
     revocations,
     close: () => database.close(),

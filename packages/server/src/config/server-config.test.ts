@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -363,5 +364,72 @@ describe('masterKeyFile', () => {
       dialect: 'postgres',
       url: 'postgres://u@db/t',
     });
+  });
+});
+
+describe('client certificates (mutual TLS)', () => {
+  const caFile = join(dir, 'client-ca.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
+      '-keyout',
+      join(dir, 'client-ca.key'),
+      '-out',
+      caFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=Test CA',
+    ]),
+    { stdio: 'pipe' },
+  );
+
+  it('asks for client certificates with --tls-client-ca when serving TLS', () => {
+    const config = resolved({ tlsCert: certFile, tlsKey: keyFile, tlsClientCa: caFile });
+    assert.ok(config.clientCertificates?.ca.toString('utf8').includes('BEGIN CERTIFICATE'));
+    assert.deepEqual(config.clientCertificates?.trustedProxies, []);
+    assert.equal(resolved({}).clientCertificates, undefined);
+  });
+
+  it('takes them from trusted proxies behind a TLS-terminating proxy, from a list or env', () => {
+    assert.deepEqual(
+      resolved({ tlsClientCa: caFile, trustedProxies: ['10.0.0.5'] }).clientCertificates?.trustedProxies,
+      ['10.0.0.5'],
+    );
+    const fromEnv = resolved(
+      settingsFromEnv({ TESSERA_TLS_CLIENT_CA: caFile, TESSERA_TRUSTED_PROXIES: '10.0.0.5, ::1 10.0.0.6' }),
+    );
+    assert.deepEqual(fromEnv.clientCertificates?.trustedProxies, ['10.0.0.5', '::1', '10.0.0.6']);
+  });
+
+  it('says what is missing or wrong', () => {
+    assert.match(
+      problemsOf({ tlsClientCa: caFile }).join('\n'),
+      /tls-client-ca: needs --tls-cert and --tls-key, or --trusted-proxy/,
+    );
+    assert.match(
+      problemsOf({ trustedProxies: ['10.0.0.5'] }).join('\n'),
+      /trustedProxies: needs --tls-client-ca/,
+    );
+    assert.match(
+      problemsOf({ tlsClientCa: caFile, trustedProxies: ['proxy.internal'] }).join('\n'),
+      /trustedProxies: must be IP addresses/,
+    );
+    assert.match(
+      problemsOf({ tlsClientCa: caFile, trustedProxies: 7 as never }).join('\n'),
+      /trustedProxies: must be IP/,
+    );
+    assert.match(
+      problemsOf({ tlsCert: certFile, tlsKey: keyFile, tlsClientCa: 7 as never }).join('\n'),
+      /must be a file path/,
+    );
+    assert.match(
+      problemsOf({ tlsCert: certFile, tlsKey: keyFile, tlsClientCa: certFile }).join('\n'),
+      /tls-client-ca: .* is not a bundle of PEM certificates/,
+    );
+    assert.match(
+      problemsOf({ tlsCert: certFile, tlsKey: keyFile, tlsClientCa: join(dir, 'absent.pem') }).join('\n'),
+      /tls-client-ca: cannot read/,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -14,6 +15,13 @@ export interface ServerConfig {
   /** Undefined until the port is known, when it is derived from host and port. */
   readonly issuer: string | undefined;
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /**
+   * Client certificates (RFC 8705): the CAs they must chain to (a PEM bundle), and the
+   * addresses of TLS-terminating proxies whose `Client-Cert` header (RFC 9440) is believed.
+   */
+  readonly clientCertificates:
+    | { readonly ca: Buffer; readonly trustedProxies: readonly string[] }
+    | undefined;
   /** Serve an `http://` issuer on a non-loopback address. Only behind a TLS-terminating proxy that you trust. */
   readonly allowInsecureHttpIssuer: boolean;
   readonly logLevel: LogLevel;
@@ -29,6 +37,9 @@ export interface RawSettings {
   issuer?: string;
   tlsCert?: string;
   tlsKey?: string;
+  tlsClientCa?: string;
+  /** IP addresses; in env, separated by commas or spaces. */
+  trustedProxies?: string | readonly string[];
   allowInsecureHttpIssuer?: string | boolean;
   logLevel?: string;
   bodyLimit?: string | number;
@@ -51,6 +62,8 @@ const ENV_NAMES: Record<keyof RawSettings, string> = {
   issuer: 'TESSERA_ISSUER',
   tlsCert: 'TESSERA_TLS_CERT',
   tlsKey: 'TESSERA_TLS_KEY',
+  tlsClientCa: 'TESSERA_TLS_CLIENT_CA',
+  trustedProxies: 'TESSERA_TRUSTED_PROXIES',
   allowInsecureHttpIssuer: 'TESSERA_ALLOW_INSECURE_HTTP_ISSUER',
   logLevel: 'TESSERA_LOG_LEVEL',
   bodyLimit: 'TESSERA_BODY_LIMIT',
@@ -138,6 +151,8 @@ export function resolveServerConfig(raw: RawSettings, cwd: string, env: NodeJS.P
     }
   }
 
+  const clientCertificates = resolveClientCertificates(settings, tls !== undefined, problems);
+
   let issuer: string | undefined;
   if (settings.issuer !== undefined) {
     issuer = checkIssuer(String(settings.issuer), allowInsecureHttpIssuer === true, problems);
@@ -160,6 +175,7 @@ export function resolveServerConfig(raw: RawSettings, cwd: string, env: NodeJS.P
     port,
     issuer,
     tls,
+    clientCertificates,
     allowInsecureHttpIssuer: allowInsecureHttpIssuer === true,
     logLevel: settings.logLevel as LogLevel,
     bodyLimit,
@@ -197,6 +213,55 @@ function checkIssuer(value: string, allowInsecure: boolean, problems: string[]):
     );
   }
   return value.replace(/\/+$/, '');
+}
+
+function resolveClientCertificates(
+  settings: RawSettings,
+  serveTls: boolean,
+  problems: string[],
+): ServerConfig['clientCertificates'] {
+  const { tlsClientCa } = settings;
+  const trustedProxies = addressList(settings.trustedProxies);
+  if (trustedProxies === null) {
+    problems.push('trustedProxies: must be IP addresses (in env: separated by commas or spaces)');
+  }
+  if (tlsClientCa === undefined) {
+    if ((trustedProxies ?? []).length > 0) {
+      problems.push(
+        'trustedProxies: needs --tls-client-ca, the CA forwarded client certificates must chain to',
+      );
+    }
+    return undefined;
+  }
+  if (typeof tlsClientCa !== 'string') {
+    problems.push('tls-client-ca: must be a file path');
+    return undefined;
+  }
+  if (!serveTls && (trustedProxies ?? []).length === 0) {
+    problems.push(
+      'tls-client-ca: needs --tls-cert and --tls-key, or --trusted-proxy for the certificates a TLS-terminating proxy forwards',
+    );
+  }
+  const ca = readSetting(tlsClientCa, 'tls-client-ca', problems);
+  if (ca === undefined) return undefined;
+  const pems =
+    ca.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    if (pems.length === 0) throw new Error('no certificate');
+    for (const pem of pems) new X509Certificate(pem);
+  } catch {
+    problems.push(`tls-client-ca: ${tlsClientCa} is not a bundle of PEM certificates`);
+    return undefined;
+  }
+  return { ca, trustedProxies: trustedProxies ?? [] };
+}
+
+/** IP addresses, from a list or a string separated by commas or spaces; null when one is not. */
+function addressList(value: RawSettings['trustedProxies']): string[] | null {
+  if (value === undefined) return [];
+  const items = typeof value === 'string' ? value.split(/[\s,]+/).filter((item) => item !== '') : value;
+  if (!Array.isArray(items)) return null;
+  return items.every((item) => typeof item === 'string' && isIP(item) !== 0) ? [...items] : null;
 }
 
 function readSetting(file: string, name: string, problems: string[]): Buffer | undefined {

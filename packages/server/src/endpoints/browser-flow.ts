@@ -218,7 +218,11 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
     justSignedIn: boolean,
   ): Promise<BrowserResponse> {
     const { prompt, maxAge } = request;
-    const tooOld = maxAge !== undefined && session !== null && deps.now() - session.authTime > maxAge;
+    // max_age=0 asks for a sign-in now, as prompt=login does (OpenID Connect Core §3.1.2.1).
+    const tooOld =
+      maxAge !== undefined &&
+      session !== null &&
+      (maxAge === 0 ? !justSignedIn : deps.now() - session.authTime > maxAge);
     const reauthenticate = !justSignedIn && (prompt.includes('login') || prompt.includes('select_account'));
     if (session === null || tooOld || reauthenticate) {
       if (prompt.includes('none')) return refuse(request, 'login_required', 'The user is not signed in.');
@@ -315,9 +319,15 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
       }
       deps.throttle.recordSuccess(key, request.address);
       const previous = await deps.sessions.find(request.sessionCookie);
-      if (previous !== null) await deps.sessions.end(previous);
       // A new session and a new CSRF binding at every sign-in: nothing set before it carries over.
       const { cookie, session } = await deps.sessions.start(user.id);
+      if (previous !== null) {
+        // The same person signing in again keeps the grants of the browser session; anyone
+        // else signing in on this browser ends the previous person's session as logout would.
+        if (previous.userId === user.id) await deps.grants.moveToSession(previous.id, session.id);
+        else await endSession(previous);
+        await deps.sessions.end(previous);
+      }
       const renewed: Binding = { value: csrf.newBinding(), fresh: false };
       const cookies = {
         session: { value: cookie, maxAge: SESSION_TTL_SECONDS },
@@ -418,14 +428,19 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
       const target = unseal<LogoutTarget>('logout-request', request.params.get(LOGOUT_FIELD), binding) ?? {};
       const session = await deps.sessions.find(request.sessionCookie);
       if (session !== null) {
+        await endSession(session);
         await deps.sessions.end(session);
-        for (const grant of await deps.grants.grantsOfSession(session.id)) {
-          if (!grant.scopes.includes(OFFLINE_ACCESS)) await deps.grants.revoke(grant.id);
-        }
       }
       return { ...afterLogout(target), session: null };
     },
   };
+
+  /** Revokes what a session's sign-in authorized, but for grants given to outlive it (offline_access). */
+  async function endSession(session: SessionRecord): Promise<void> {
+    for (const grant of await deps.grants.grantsOfSession(session.id)) {
+      if (!grant.scopes.includes(OFFLINE_ACCESS)) await deps.grants.revoke(grant.id);
+    }
+  }
 
   function afterLogout(target: LogoutTarget): BrowserResponse {
     if (target.redirect === undefined) return { status: 200, view: { page: 'signed-out' } };

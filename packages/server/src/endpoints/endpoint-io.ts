@@ -1,11 +1,16 @@
 import { ErrorCode, InvalidRequest } from '@tessera/core';
 import type { ClientAuthenticator, PresentedClientCredentials } from '../services/client-authentication.js';
+import type { PresentedCertificate } from '../services/client-certificates.js';
 import type { ClientRecord } from '../store/client-store.js';
 
 /** What an endpoint needs of an HTTP request: its form parameters and credentials. */
 export interface EndpointRequest {
   readonly form: URLSearchParams;
   readonly authorization: string | undefined;
+  /** Every `DPoP` header value (RFC 9449), in order. */
+  readonly dpopProofs: readonly string[];
+  /** The client certificate (RFC 8705), when the server asks for them and one was presented. */
+  readonly clientCertificate?: PresentedCertificate | undefined;
 }
 
 export interface EndpointResponse {
@@ -62,6 +67,7 @@ function presentedClientCredentials(request: EndpointRequest): PresentedClientCr
     clientSecret: param(form, 'client_secret'),
     clientAssertionType: param(form, 'client_assertion_type'),
     clientAssertion: param(form, 'client_assertion'),
+    certificate: request.clientCertificate,
   };
 }
 

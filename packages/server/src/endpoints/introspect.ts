@@ -76,7 +76,10 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDeps) {
     return {
       status: 200,
       headers: NO_STORE,
-      body: visible ? { active: true, token_type: 'Bearer', ...claims } : { active: false },
+      // RFC 9449 §6.2: a token bound to a DPoP key introspects as token_type DPoP.
+      body: visible
+        ? { active: true, token_type: claims.cnf?.jkt === undefined ? 'Bearer' : 'DPoP', ...claims }
+        : { active: false },
     };
   };
 }

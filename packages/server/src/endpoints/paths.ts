@@ -6,6 +6,7 @@ export const PATHS = {
   jwks: '/jwks',
   revocationFeed: '/revocations',
   sigv4SigningKey: '/sigv4/signing-key',
+  certificateClient: '/mtls/client',
   authorization: '/authorize',
   login: '/login',
   consent: '/consent',

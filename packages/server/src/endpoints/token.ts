@@ -1,8 +1,22 @@
-import { ErrorCode, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '@tessera/core';
+import {
+  certificateThumbprint,
+  ErrorCode,
+  InvalidDpopProof,
+  InvalidRequest,
+  UnauthorizedClient,
+  UnsupportedGrantType,
+} from '@tessera/core';
 import type { ClientAuthenticator } from '../services/client-authentication.js';
+import { TLS_AUTH_METHODS } from '../services/clients.js';
+import type { DpopGuard } from '../services/dpop-guard.js';
 import type { AuthorizationCodeGrant } from '../services/grants/authorization-code.js';
 import type { ClientCredentialsGrant } from '../services/grants/client-credentials.js';
 import type { RefreshTokenGrant } from '../services/grants/refresh-token.js';
+import {
+  ACCESS_TOKEN_TYPE,
+  TOKEN_EXCHANGE_GRANT,
+  type TokenExchangeGrant,
+} from '../services/grants/token-exchange.js';
 import type { UserTokens } from '../services/grants/user-tokens.js';
 import {
   authenticatedClient,
@@ -19,10 +33,19 @@ export interface TokenEndpointDeps {
   clientCredentials: ClientCredentialsGrant;
   authorizationCode: AuthorizationCodeGrant;
   refreshToken: RefreshTokenGrant;
+  tokenExchange: TokenExchangeGrant;
+  dpop: DpopGuard;
+  /** This endpoint's own URL, which DPoP proofs must name (`htu`). */
+  url: string;
 }
 
 /** The grant types this server carries out today. */
-export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'];
+export const SUPPORTED_GRANT_TYPES = [
+  'client_credentials',
+  'authorization_code',
+  'refresh_token',
+  TOKEN_EXCHANGE_GRANT,
+];
 /** Grants refused with a reason (RFC 9700 §2.4: the password grant must not be used). */
 const REFUSED_GRANT_TYPES: Record<string, string> = {
   password:
@@ -33,7 +56,11 @@ const REFUSED_GRANT_TYPES: Record<string, string> = {
 export function createTokenEndpoint(deps: TokenEndpointDeps) {
   return async function tokenEndpoint(request: EndpointRequest): Promise<EndpointResponse> {
     const { form } = request;
-    refuseRepeatedParams(form, ['resource']);
+    // A token exchange may repeat `audience` too, so that it can refuse more than one target itself.
+    refuseRepeatedParams(
+      form,
+      form.get('grant_type') === TOKEN_EXCHANGE_GRANT ? ['resource', 'audience'] : ['resource'],
+    );
     const grantType = requiredParam(form, 'grant_type');
     const refusal = REFUSED_GRANT_TYPES[grantType];
     if (refusal !== undefined) throw new UnsupportedGrantType(ErrorCode.GRANT_UNSUPPORTED, refusal);
@@ -48,13 +75,20 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
     if (resources.some((resource) => resource === '')) {
       throw new InvalidRequest(ErrorCode.PARAM_INVALID, 'The resource parameter must not be empty.');
     }
+    const dpopJkt = await deps.dpop.check({ proofs: request.dpopProofs, method: 'POST', url: deps.url });
+    if (dpopJkt === undefined && client.dpopBoundAccessTokens) {
+      throw new InvalidDpopProof(ErrorCode.DPOP_REQUIRED, 'This client must send a DPoP proof (RFC 9449).');
+    }
+    const nonce = { 'dpop-nonce': deps.dpop.currentNonce() };
     if (grantType === 'authorization_code') {
       return userTokensResponse(
         await deps.authorizationCode.handle(client, {
           code: requiredParam(form, 'code'),
           redirectUri: param(form, 'redirect_uri'),
           codeVerifier: param(form, 'code_verifier'),
+          dpopJkt,
         }),
+        nonce,
       );
     }
     if (grantType === 'refresh_token') {
@@ -62,16 +96,55 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
         await deps.refreshToken.handle(client, {
           refreshToken: requiredParam(form, 'refresh_token'),
           scope: param(form, 'scope'),
+          dpopJkt,
         }),
+        nonce,
       );
     }
-    const issued = await deps.clientCredentials.handle(client, { scope: param(form, 'scope'), resources });
+    if (grantType === TOKEN_EXCHANGE_GRANT) {
+      const audiences = form.getAll('audience');
+      if (audiences.some((audience) => audience === '')) {
+        throw new InvalidRequest(ErrorCode.PARAM_INVALID, 'The audience parameter must not be empty.');
+      }
+      const exchanged = await deps.tokenExchange.handle(client, {
+        subjectToken: requiredParam(form, 'subject_token'),
+        subjectTokenType: requiredParam(form, 'subject_token_type'),
+        requestedTokenType: param(form, 'requested_token_type'),
+        actorToken: param(form, 'actor_token'),
+        actorTokenType: param(form, 'actor_token_type'),
+        scope: param(form, 'scope'),
+        resources,
+        audiences,
+      });
+      // RFC 8693 §2.2.1; no refresh token.
+      return {
+        status: 200,
+        headers: NO_STORE,
+        body: {
+          access_token: exchanged.accessToken,
+          issued_token_type: ACCESS_TOKEN_TYPE,
+          token_type: 'Bearer',
+          expires_in: exchanged.expiresIn,
+          scope: exchanged.scope,
+        },
+      };
+    }
+    const issued = await deps.clientCredentials.handle(client, {
+      scope: param(form, 'scope'),
+      resources,
+      dpopJkt,
+      // RFC 8705 §3: a client that authenticated with its certificate gets tokens bound to it.
+      certificateThumbprint:
+        TLS_AUTH_METHODS.includes(client.authMethod) && request.clientCertificate !== undefined
+          ? certificateThumbprint(request.clientCertificate.der)
+          : undefined,
+    });
     return {
       status: 200,
-      headers: NO_STORE,
+      headers: { ...NO_STORE, ...nonce },
       body: {
         access_token: issued.accessToken,
-        token_type: 'Bearer',
+        token_type: dpopJkt === undefined ? 'Bearer' : 'DPoP',
         expires_in: issued.expiresIn,
         ...(issued.scope === '' ? {} : { scope: issued.scope }),
       },
@@ -79,13 +152,13 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
   };
 }
 
-function userTokensResponse(tokens: UserTokens): EndpointResponse {
+function userTokensResponse(tokens: UserTokens, headers: Record<string, string>): EndpointResponse {
   return {
     status: 200,
-    headers: NO_STORE,
+    headers: { ...NO_STORE, ...headers },
     body: {
       access_token: tokens.accessToken,
-      token_type: 'Bearer',
+      token_type: tokens.tokenType,
       expires_in: tokens.expiresIn,
       scope: tokens.scope,
       ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),

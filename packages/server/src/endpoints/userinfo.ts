@@ -1,11 +1,17 @@
 import {
+  DPOP_ALGORITHMS,
   ErrorCode,
+  formatChallenge,
   InsufficientScope,
+  InvalidDpopProof,
   InvalidRequest,
   InvalidToken,
   parseAuthorization,
+  type TesseraError,
+  UseDpopNonce,
 } from '@tessera/core';
-import type { AccessTokenService } from '../services/access-tokens.js';
+import type { AccessTokenClaims, AccessTokenService } from '../services/access-tokens.js';
+import type { DpopGuard } from '../services/dpop-guard.js';
 import { type ClaimSource, userClaims } from '../services/user-claims.js';
 import type { EndpointResponse } from './endpoint-io.js';
 import { NO_STORE } from './endpoint-io.js';
@@ -13,18 +19,27 @@ import { NO_STORE } from './endpoint-io.js';
 export interface UserinfoEndpointDeps {
   accessTokens: AccessTokenService;
   users: { find(id: string): Promise<ClaimSource | null> };
+  dpop: DpopGuard;
+  /** This endpoint's own URL, which DPoP proofs must name (`htu`). */
+  url: string;
 }
 
 export interface UserinfoRequest {
+  readonly method: string;
   readonly authorization: string | undefined;
+  readonly dpopProofs: readonly string[];
   /** Whether the request also carried a token in its query or body, which is refused. */
   readonly tokenElsewhere: boolean;
 }
 
+const invalidToken = () =>
+  new InvalidToken(ErrorCode.TOKEN_INVALID, 'The access token is invalid, expired or revoked.');
+
 /**
  * The OpenID Connect UserInfo endpoint (Core §5.3): the claims of the user an access token
  * holding `openid` speaks for, as far as its scopes release them. The token is accepted in
- * the Authorization header only; failures are RFC 6750 challenges.
+ * the Authorization header only, as `Bearer`, or as `DPoP` with its proof (RFC 9449 §7) when
+ * it is bound to a key. Failures are RFC 6750 (or RFC 9449) challenges.
  */
 export function createUserinfoEndpoint(deps: UserinfoEndpointDeps) {
   return async function userinfoEndpoint(request: UserinfoRequest): Promise<EndpointResponse> {
@@ -35,13 +50,49 @@ export function createUserinfoEndpoint(deps: UserinfoEndpointDeps) {
       );
     }
     const parsed = request.authorization === undefined ? null : parseAuthorization(request.authorization);
+    if (parsed?.scheme === 'dpop') {
+      try {
+        return await answer(await dpopBound(parsed.token68, request));
+      } catch (error) {
+        return dpopRefusal(error);
+      }
+    }
     if (parsed === null || parsed.scheme !== 'bearer') {
       throw new InvalidToken(ErrorCode.CREDENTIALS_MISSING, 'A Bearer access token is required.');
     }
     const claims = await deps.accessTokens.introspect(parsed.token68);
-    if (claims === null) {
-      throw new InvalidToken(ErrorCode.TOKEN_INVALID, 'The access token is invalid, expired or revoked.');
+    if (claims === null) throw invalidToken();
+    if (claims.cnf !== undefined) {
+      throw new InvalidToken(
+        ErrorCode.TOKEN_INVALID,
+        'This token is bound to a key; present it with its proof.',
+      );
     }
+    return answer(claims);
+  };
+
+  async function dpopBound(token: string, request: UserinfoRequest): Promise<AccessTokenClaims> {
+    if (request.dpopProofs.length === 0) {
+      throw new InvalidDpopProof(ErrorCode.DPOP_REQUIRED, 'A DPoP proof is required with a DPoP token.');
+    }
+    const jkt = await deps.dpop.check({
+      proofs: request.dpopProofs,
+      method: request.method,
+      url: deps.url,
+      accessToken: token,
+    });
+    const claims = await deps.accessTokens.introspect(token);
+    if (claims === null) throw invalidToken();
+    if (claims.cnf?.jkt !== jkt) {
+      throw new InvalidToken(
+        ErrorCode.DPOP_KEY_MISMATCH,
+        'The DPoP proof is not made with the key the token is bound to.',
+      );
+    }
+    return claims;
+  }
+
+  async function answer(claims: AccessTokenClaims): Promise<EndpointResponse> {
     const scopes = claims.scope.split(' ');
     if (!scopes.includes('openid')) {
       throw new InsufficientScope(ErrorCode.SCOPE_INSUFFICIENT, 'The access token lacks the openid scope.', {
@@ -49,11 +100,31 @@ export function createUserinfoEndpoint(deps: UserinfoEndpointDeps) {
       });
     }
     const user = await deps.users.find(claims.sub);
-    if (user === null) {
-      throw new InvalidToken(ErrorCode.TOKEN_INVALID, 'The access token is invalid, expired or revoked.', {
-        detail: 'the token does not speak for a user',
-      });
-    }
+    if (user === null) throw invalidToken();
     return { status: 200, headers: NO_STORE, body: { sub: user.id, ...userClaims(user, scopes) } };
-  };
+  }
+
+  /** RFC 9449 §7.1: a `DPoP` challenge, 401 for a bad proof or token, with a nonce when one is needed. */
+  function dpopRefusal(error: unknown): EndpointResponse {
+    if (
+      !(error instanceof InvalidDpopProof || error instanceof UseDpopNonce || error instanceof InvalidToken)
+    ) {
+      throw error;
+    }
+    const refused = error as TesseraError;
+    return {
+      status: 401,
+      headers: {
+        ...NO_STORE,
+        'www-authenticate': formatChallenge('DPoP', {
+          realm: 'tessera',
+          error: refused.error,
+          error_description: refused.description,
+          algs: DPOP_ALGORITHMS.join(' '),
+        }),
+        ...(error instanceof UseDpopNonce ? { 'dpop-nonce': error.nonce } : {}),
+      },
+      body: refused.toJSON(),
+    };
+  }
 }

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { ConfigError } from '../config/server-config.js';
 import { baseUrlFor, parseGatewayConfig } from './gateway-config.js';
 
@@ -88,5 +92,71 @@ describe('parseGatewayConfig', () => {
       'audience: must be a non-empty string',
       'sigv4.service: required',
     ]);
+  });
+});
+
+describe('parseGatewayConfig: client certificates', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-gateway-config-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'].concat([
+      '-keyout',
+      'key.pem',
+      '-out',
+      'ca.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=Test CA',
+    ]),
+    { cwd: dir, stdio: 'pipe' },
+  );
+  writeFileSync(join(dir, 'not-pem.txt'), 'hello');
+  const parse = (raw: object) => parseGatewayConfig({ ...GOOD, ...raw }, { baseDir: dir });
+  const problemsIn = (raw: object) => {
+    try {
+      parse(raw);
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      return error.problems;
+    }
+    return assert.fail('the config was accepted');
+  };
+
+  it('serves the mtls scheme with tls.client_ca, over HTTPS or behind a trusted proxy', () => {
+    const direct = parse({ schemes: ['mtls'], tls: { cert: 'ca.pem', key: 'key.pem', client_ca: 'ca.pem' } });
+    assert.ok(direct.tls?.clientCa);
+    assert.deepEqual(direct.clientCertificates?.trustedProxies, []);
+    const proxied = parse({
+      schemes: ['bearer', 'mtls'],
+      tls: { client_ca: 'ca.pem' },
+      trusted_proxies: ['10.0.0.5', '::1'],
+    });
+    assert.equal(proxied.tls, undefined);
+    assert.deepEqual(proxied.clientCertificates?.trustedProxies, ['10.0.0.5', '::1']);
+    assert.equal(baseUrlFor(proxied, 8081), 'http://127.0.0.1:8081');
+  });
+
+  it('says what is missing or wrong', () => {
+    assert.deepEqual(problemsIn({ schemes: ['mtls'] }), [
+      'schemes: the mtls scheme needs tls.client_ca, the CA client certificates must chain to',
+    ]);
+    assert.deepEqual(problemsIn({ trusted_proxies: ['10.0.0.5'] }), [
+      'trusted_proxies: needs tls.client_ca, the CA forwarded client certificates must chain to',
+    ]);
+    assert.match(
+      problemsIn({ trusted_proxies: ['proxy.internal'] }).join('\n'),
+      /trusted_proxies: must be an array of IP addresses/,
+    );
+    // client_ca alone is only for a gateway behind a TLS-terminating proxy.
+    assert.match(problemsIn({ tls: { client_ca: 'ca.pem' } }).join('\n'), /tls\.cert: required/);
+    assert.deepEqual(problemsIn({ tls: { client_ca: 'ca.pem', extra: 1 }, trusted_proxies: ['10.0.0.5'] }), [
+      'tls: unknown member "extra"',
+    ]);
+    assert.match(
+      problemsIn({ tls: { cert: 'ca.pem', key: 'key.pem', client_ca: 'not-pem.txt' } }).join('\n'),
+      /tls\.client_ca: not-pem\.txt is not a bundle of PEM certificates/,
+    );
   });
 });

@@ -2,6 +2,7 @@
  * The gateway's JSON configuration (the contract's "The gateway" section), validated once at
  * start-up with one line per problem.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -13,7 +14,7 @@ import { PROTECTED_RESOURCE_METADATA_PATH } from './protected-resource-metadata.
 /** Every scheme the contract names; only those in {@link SUPPORTED_SCHEMES} work yet. */
 export const KNOWN_SCHEMES = ['bearer', 'dpop', 'apikey', 'sigv4', 'mtls'] as const;
 export type GatewayScheme = (typeof KNOWN_SCHEMES)[number];
-export const SUPPORTED_SCHEMES: readonly GatewayScheme[] = ['bearer', 'apikey', 'sigv4'];
+export const SUPPORTED_SCHEMES: readonly GatewayScheme[] = ['bearer', 'dpop', 'apikey', 'sigv4', 'mtls'];
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 8081 } as const;
 /** How long the upstream may take to send its response headers. */
@@ -40,6 +41,13 @@ export interface GatewayConfig {
   readonly tls:
     | { readonly cert: Buffer; readonly key: Buffer; readonly clientCa: Buffer | undefined }
     | undefined;
+  /**
+   * Client certificates (RFC 8705), with `tls.client_ca`: the CAs they must chain to, and the
+   * TLS-terminating proxies whose `Client-Cert` header (RFC 9440) is believed (`trusted_proxies`).
+   */
+  readonly clientCertificates:
+    | { readonly ca: Buffer; readonly trustedProxies: readonly string[] }
+    | undefined;
   /** The gateway's resource identifier (RFC 9728) as clients reach it; derived from `listen` when unset. */
   readonly resource: string | undefined;
   readonly upstreamTimeoutMs: number;
@@ -55,6 +63,7 @@ const MEMBERS = [
   'sigv4',
   'routes',
   'tls',
+  'trusted_proxies',
   'resource',
   'upstream_timeout',
 ] as const;
@@ -141,7 +150,14 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
       'credentials: required when a route is not public (the gateway\'s own client, made with "tessera client create --resource-server")',
     );
   }
-  const tls = parseTls(config.tls, options.baseDir, problem);
+  const trustedProxies = parseTrustedProxies(config.trusted_proxies, problem);
+  const { tls, clientCa } = parseTls(config.tls, options.baseDir, trustedProxies.length > 0, problem);
+  if (trustedProxies.length > 0 && clientCa === undefined) {
+    problem('trusted_proxies: needs tls.client_ca, the CA forwarded client certificates must chain to');
+  }
+  if (schemes.includes('mtls') && clientCa === undefined) {
+    problem('schemes: the mtls scheme needs tls.client_ca, the CA client certificates must chain to');
+  }
   const resource = config.resource === undefined ? undefined : parseResource(config.resource, problem);
   const upstreamTimeoutMs =
     config.upstream_timeout === undefined
@@ -167,6 +183,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     sigv4,
     routes,
     tls,
+    clientCertificates: clientCa === undefined ? undefined : { ca: clientCa, trustedProxies },
     resource,
     upstreamTimeoutMs,
   };
@@ -402,11 +419,25 @@ function parseRoutes(value: unknown, problem: Problem): GatewayRoute[] {
   return routes;
 }
 
-function parseTls(value: unknown, baseDir: string, problem: Problem): GatewayConfig['tls'] {
-  if (value === undefined) return undefined;
+/**
+ * `tls`: the gateway's certificate and key, and the CA bundle of client certificates. Behind
+ * a TLS-terminating proxy (`behindProxy`), `client_ca` alone: plain HTTP, certificates only
+ * through the proxy's `Client-Cert` header.
+ */
+function parseTls(
+  value: unknown,
+  baseDir: string,
+  behindProxy: boolean,
+  problem: Problem,
+): { tls: GatewayConfig['tls']; clientCa: Buffer | undefined } {
+  if (value === undefined) return { tls: undefined, clientCa: undefined };
   if (!isObject(value)) {
     problem('tls: must be an object {"cert": FILE, "key": FILE, "client_ca": FILE}');
-    return undefined;
+    return { tls: undefined, clientCa: undefined };
+  }
+  if (behindProxy && value.cert === undefined && value.key === undefined && value.client_ca !== undefined) {
+    unknownMembers(value, ['client_ca'], 'tls', problem);
+    return { tls: undefined, clientCa: readClientCa(value.client_ca, baseDir, problem) };
   }
   unknownMembers(value, ['cert', 'key', 'client_ca'], 'tls', problem);
   const read = (member: string, required: boolean): Buffer | undefined => {
@@ -423,8 +454,42 @@ function parseTls(value: unknown, baseDir: string, problem: Problem): GatewayCon
   };
   const cert = read('cert', true);
   const key = read('key', true);
-  const clientCa = read('client_ca', false);
-  return cert !== undefined && key !== undefined ? { cert, key, clientCa } : undefined;
+  const clientCa =
+    value.client_ca === undefined ? undefined : readClientCa(value.client_ca, baseDir, problem);
+  return { tls: cert !== undefined && key !== undefined ? { cert, key, clientCa } : undefined, clientCa };
+}
+
+/** The client CA bundle: PEM certificates, every one of them readable. */
+function readClientCa(value: unknown, baseDir: string, problem: Problem): Buffer | undefined {
+  const path = nonEmptyString(value, 'tls.client_ca', problem);
+  if (path === undefined) return undefined;
+  let bundle: Buffer;
+  try {
+    bundle = readFileSync(resolve(baseDir, path));
+  } catch (error) {
+    problem(`tls.client_ca: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`);
+    return undefined;
+  }
+  const pems =
+    bundle.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    if (pems.length === 0) throw new Error('no certificate');
+    for (const pem of pems) new X509Certificate(pem);
+  } catch {
+    problem(`tls.client_ca: ${path} is not a bundle of PEM certificates`);
+    return undefined;
+  }
+  return bundle;
+}
+
+/** `trusted_proxies`: the IP addresses of TLS-terminating proxies whose `Client-Cert` header is believed. */
+function parseTrustedProxies(value: unknown, problem: Problem): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && isIP(item) !== 0)) {
+    problem('trusted_proxies: must be an array of IP addresses, such as ["10.0.0.5"]');
+    return [];
+  }
+  return [...new Set(value as string[])];
 }
 
 function parseResource(value: unknown, problem: Problem): string | undefined {

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { formatChallenge } from '@tessera/core';
 import type { pino } from 'pino';
+import { ClientCertificateReader } from '../http/client-certificate-reader.js';
 import { createAccessLogger, createLogger, type LogLevel } from '../http/logger.js';
 import { baseUrlFor, type GatewayConfig } from './gateway-config.js';
 import { GATEWAY_ERRORS, sendError, sendJson } from './gateway-responses.js';
@@ -94,6 +95,10 @@ export async function startGateway(
     throw new TypeError('a gateway with non-public routes needs credentials');
   }
   const proto = config.tls ? 'https' : 'http';
+  // Why our own check: a TLS alert tells the caller nothing, a 401 says what is wrong.
+  const clientCertificates = config.clientCertificates
+    ? new ClientCertificateReader(config.clientCertificates, () => Math.floor(Date.now() / 1000))
+    : undefined;
 
   let verifier: RequestVerifier | undefined;
   let metadata: ProtectedResourceMetadata | undefined;
@@ -134,12 +139,21 @@ export async function startGateway(
         return;
       }
       if (read.body !== undefined) body = read.body;
-      const outcome = await (verifier as RequestVerifier).verify(read.request, { allOf: route.scopes });
+      const certificate = clientCertificates?.read(req.socket, req.rawHeaders);
+      const request = certificate
+        ? {
+            ...read.request,
+            clientCertificate: certificate.der,
+            clientCertificateTrusted: certificate.trusted,
+          }
+        : read.request;
+      const outcome = await (verifier as RequestVerifier).verify(request, { allOf: route.scopes });
       if (!outcome.ok) {
         const { refusal } = outcome;
         sendJson(res, refusal.status, refusal.error.toJSON(), {
           'www-authenticate': refusal.challenge,
           ...(refusal.retryAfter === undefined ? {} : { 'retry-after': String(refusal.retryAfter) }),
+          ...(refusal.dpopNonce === undefined ? {} : { 'dpop-nonce': refusal.dpopNonce }),
         });
         return;
       }
@@ -213,7 +227,8 @@ export async function startGateway(
         {
           cert: config.tls.cert,
           key: config.tls.key,
-          // Requested, not required: the mtls scheme (a later issue) decides what a certificate is worth.
+          // Requested, not required: what a certificate is worth is decided per request, and a
+          // bad one gets a 401 rather than a TLS alert.
           ...(config.tls.clientCa
             ? { ca: config.tls.clientCa, requestCert: true, rejectUnauthorized: false }
             : {}),

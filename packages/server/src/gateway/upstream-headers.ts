@@ -39,6 +39,11 @@ const NOT_FORWARDED: ReadonlySet<string> = new Set([
   // The caller's credential stays at the gateway.
   'authorization',
   'x-api-key',
+  // RFC 9440: the client certificate as a TLS-terminating proxy forwards it; never the caller's to send on.
+  'client-cert',
+  'client-cert-chain',
+  // A DPoP proof is for this hop only (RFC 9449 §4.3: it names the gateway's URL).
+  'dpop',
   // The upstream's own host is set by the HTTP client; the caller's goes in x-forwarded-host.
   'host',
   // Node has already answered 100-continue; the upstream request has its body at hand.

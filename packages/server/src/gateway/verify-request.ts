@@ -3,6 +3,7 @@
  * a limit), so that a token sent in it (RFC 6750 §2.2) is seen and refused.
  */
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { VerifyRequest } from '@tessera/verify';
 
 /** Form bodies are read into memory for the verifier up to this size; larger ones get 413. */
@@ -36,6 +37,8 @@ export async function readVerifyRequest(
     url: req.url ?? '',
     headers: req.headers,
     rawHeaders: req.rawHeaders,
+    // What clients addressed, for DPoP's htu: this connection's scheme and the Host they sent.
+    origin: `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? ''}`,
   };
   const signed = /^\s*AWS4-HMAC-SHA256(\s|$)/.test(req.headers.authorization ?? '');
   const form = hasBody(req) && isFormBody(req.rawHeaders);

@@ -12,6 +12,7 @@ import type { EndpointRequest, EndpointResponse } from '../endpoints/endpoint-io
 import { PATHS } from '../endpoints/paths.js';
 import type { UserinfoRequest } from '../endpoints/userinfo.js';
 import { registerBrowserRoutes } from './browser-routes.js';
+import type { ClientCertificateReader } from './client-certificate-reader.js';
 import { allowCrossOriginCalls } from './cors.js';
 import { errorHeaders, toTesseraError } from './error-response.js';
 import { parseFormBody } from './form-body.js';
@@ -24,6 +25,8 @@ export interface HttpEndpoints {
   readonly introspection: Endpoint;
   readonly revocation: Endpoint;
   readonly sigv4SigningKey: Endpoint;
+  /** The tls_client_auth client registered for a certificate, for resource servers. */
+  readonly certificateClient: Endpoint;
   readonly userinfo: (request: UserinfoRequest) => Promise<EndpointResponse>;
   /** The authorization endpoint and the pages around it. */
   readonly browser: ReturnType<typeof createBrowserFlow>;
@@ -41,7 +44,10 @@ export interface HttpAppOptions {
   readonly endpoints: HttpEndpoints;
   readonly logger: pino.Logger;
   readonly bodyLimit: number;
-  readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+  /** With `ca`, client certificates chaining to it are requested, not required (RFC 8705). */
+  readonly https?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer | undefined };
+  /** Reads the client certificate of a token, introspection or revocation request. */
+  readonly clientCertificates?: ClientCertificateReader | undefined;
   /** Whether browsers reach the server over HTTPS (its issuer is https), for cookie flags. */
   readonly secureCookies: boolean;
 }
@@ -52,6 +58,7 @@ const ALLOWED_METHODS: Record<string, string> = {
   [PATHS.introspection]: 'POST',
   [PATHS.revocation]: 'POST',
   [PATHS.sigv4SigningKey]: 'POST',
+  [PATHS.certificateClient]: 'POST',
   [PATHS.userinfo]: 'GET, HEAD, POST',
   [PATHS.authorization]: 'GET, HEAD, POST',
   [PATHS.login]: 'POST',
@@ -82,7 +89,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     // No child logger per request: the few lines a request writes name its id themselves.
     childLoggerFactory: (logger) => logger,
     return503OnClosing: true,
-    ...(options.https ? { https: options.https } : {}),
+    ...(options.https ? { https: httpsOptions(options.https) } : {}),
   }) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
@@ -143,19 +150,22 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
 
   const { endpoints } = options;
   const formRoute = (endpoint: Endpoint) => async (request: FastifyRequest, reply: FastifyReply) =>
-    send(reply, await endpoint(endpointRequest(request)));
+    send(reply, await endpoint(endpointRequest(request, options.clientCertificates)));
 
   app.post(PATHS.token, formRoute(endpoints.token));
   app.post(PATHS.introspection, formRoute(endpoints.introspection));
   app.post(PATHS.revocation, formRoute(endpoints.revocation));
   app.post(PATHS.sigv4SigningKey, formRoute(endpoints.sigv4SigningKey));
+  app.post(PATHS.certificateClient, formRoute(endpoints.certificateClient));
   const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body instanceof URLSearchParams ? request.body : undefined;
     const inQuery = new URLSearchParams(request.url.split('?')[1] ?? '').has('access_token');
     return send(
       reply,
       await endpoints.userinfo({
+        method: request.method,
         authorization: request.headers.authorization,
+        dpopProofs: headerValues(request, 'dpop'),
         tokenElsewhere: inQuery || (body?.has('access_token') ?? false),
       }),
     );
@@ -193,7 +203,10 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   return app;
 }
 
-function endpointRequest(request: FastifyRequest): EndpointRequest {
+function endpointRequest(
+  request: FastifyRequest,
+  clientCertificates: ClientCertificateReader | undefined,
+): EndpointRequest {
   if (request.url.includes('?')) {
     throw new InvalidRequest(
       ErrorCode.CREDENTIAL_IN_URL,
@@ -207,15 +220,31 @@ function endpointRequest(request: FastifyRequest): EndpointRequest {
     );
   }
   // Node keeps only the first of repeated Authorization headers; the raw list shows them all.
-  const { rawHeaders } = request.raw;
-  let authorizationHeaders = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() === 'authorization') authorizationHeaders++;
-  }
-  if (authorizationHeaders > 1) {
+  if (headerValues(request, 'authorization').length > 1) {
     throw new InvalidRequest(ErrorCode.REQUEST_MALFORMED, 'Send one Authorization header.');
   }
-  return { form: request.body, authorization: request.headers.authorization };
+  return {
+    form: request.body,
+    authorization: request.headers.authorization,
+    dpopProofs: headerValues(request, 'dpop'),
+    clientCertificate: clientCertificates?.read(request.raw.socket, request.raw.rawHeaders),
+  };
+}
+
+/** Asks for client certificates when there is a CA for them, and leaves judging them to us. */
+function httpsOptions(https: NonNullable<HttpAppOptions['https']>) {
+  const { ca, ...pair } = https;
+  return ca === undefined ? pair : { ...pair, ca, requestCert: true, rejectUnauthorized: false };
+}
+
+/** Every value of a header, repeats included: Node keeps only the first of some in `headers`. */
+function headerValues(request: FastifyRequest, name: string): string[] {
+  const { rawHeaders } = request.raw;
+  const values: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === name) values.push(rawHeaders[i + 1] ?? '');
+  }
+  return values;
 }
 
 function send(reply: FastifyReply, response: EndpointResponse): FastifyReply {

@@ -8,6 +8,7 @@ import {
   PayloadTooLarge,
   ServerError,
   TesseraError,
+  UseDpopNonce,
 } from '@tessera/core';
 
 /**
@@ -47,5 +48,7 @@ export function errorHeaders(error: TesseraError): Record<string, string> {
       ...error.challenge,
     });
   }
+  // RFC 9449 §8: the nonce to send the proof again with.
+  if (error instanceof UseDpopNonce) headers['dpop-nonce'] = error.nonce;
   return headers;
 }

@@ -23,6 +23,8 @@ export interface AuthorizationRequest {
   readonly prompt: readonly string[];
   readonly maxAge: number | undefined;
   readonly loginHint: string | undefined;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code must be redeemed with. */
+  readonly dpopJkt: string | undefined;
 }
 
 /** An error the client hears about at its redirect URI (RFC 6749 §4.1.2.1). */
@@ -163,6 +165,12 @@ export class AuthorizationRequestParser {
     const maxAgeParam = params.get('max_age');
     if (maxAgeParam !== null && !/^\d{1,9}$/.test(maxAgeParam))
       return refuse('invalid_request', 'max_age must be a whole number of seconds.');
+    const dpopJkt = params.get('dpop_jkt') ?? undefined;
+    if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt))
+      return refuse(
+        'invalid_request',
+        'dpop_jkt must be a SHA-256 JWK thumbprint (43 base64url characters).',
+      );
     const nonce = params.get('nonce') ?? undefined;
     if (nonce !== undefined && nonce.length > MAX_NONCE_LENGTH)
       return refuse('invalid_request', 'The nonce parameter is too long.');
@@ -182,6 +190,7 @@ export class AuthorizationRequestParser {
         prompt,
         maxAge: maxAgeParam === null ? undefined : Number(maxAgeParam),
         loginHint: params.get('login_hint')?.slice(0, 256) ?? undefined,
+        dpopJkt,
       },
     };
   }

@@ -1,4 +1,5 @@
 import {
+  certificateNames,
   ErrorCode,
   fail,
   InvalidClient,
@@ -8,9 +9,10 @@ import {
   parseBasicClientCredentials,
   type Result,
 } from '@tessera/core';
-import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, decodeJwt, type JWK, jwtVerify } from 'jose';
 import type { ClientRecord } from '../store/client-store.js';
 import type { EphemeralStore } from '../store/ephemeral-store.js';
+import { certificatePublicJwk, isCurrent, type PresentedCertificate } from './client-certificates.js';
 import type { ClientService } from './clients.js';
 import { ExpiringCache } from './expiring-cache.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
@@ -31,6 +33,8 @@ export interface PresentedClientCredentials {
   readonly clientSecret: string | undefined;
   readonly clientAssertionType: string | undefined;
   readonly clientAssertion: string | undefined;
+  /** The client certificate of the connection, for `tls_client_auth` and `self_signed_tls_client_auth`. */
+  readonly certificate?: PresentedCertificate | undefined;
 }
 
 export interface ClientAuthenticatorOptions {
@@ -87,7 +91,7 @@ export class ClientAuthenticator {
       case 'private_key_jwt':
         return this.assertion(presented);
       case 'none':
-        return this.publicClient(presented.clientId ?? '');
+        return this.byClientId(presented.clientId ?? '', presented.certificate);
     }
   }
 
@@ -208,12 +212,78 @@ export class ClientAuthenticator {
     return ok(client);
   }
 
-  private async publicClient(clientId: string): Promise<Result<ClientRecord, AuthFailure>> {
+  /**
+   * A request naming its client and nothing else: a public client, or one that proves
+   * itself with the certificate of its TLS connection (RFC 8705 §2).
+   */
+  private async byClientId(
+    clientId: string,
+    certificate: PresentedCertificate | undefined,
+  ): Promise<Result<ClientRecord, AuthFailure>> {
     const client = await this.options.clients.find(clientId);
     if (client === null) return rejected(ErrorCode.CLIENT_UNKNOWN, 'unknown client');
-    if (client.authMethod !== 'none') {
-      return rejected(ErrorCode.CLIENT_AUTH_MISSING, 'confidential client presented no credentials');
+    if (client.authMethod === 'none') return ok(client);
+    if (client.authMethod === 'tls_client_auth' || client.authMethod === 'self_signed_tls_client_auth') {
+      if (certificate === undefined) {
+        return rejected(
+          ErrorCode.CLIENT_CERTIFICATE_MISSING,
+          `${client.authMethod} client sent no certificate`,
+        );
+      }
+      return client.authMethod === 'tls_client_auth'
+        ? this.caIssuedCertificate(client, certificate)
+        : this.selfSignedCertificate(client, certificate);
+    }
+    return rejected(ErrorCode.CLIENT_AUTH_MISSING, 'confidential client presented no credentials');
+  }
+
+  /** RFC 8705 §2.1: a certificate from a trusted CA, naming the registered subject. */
+  private caIssuedCertificate(
+    client: ClientRecord,
+    certificate: PresentedCertificate,
+  ): Result<ClientRecord, AuthFailure> {
+    // `trusted`: the chain leads to the client CA, and every certificate of it is current.
+    if (!certificate.trusted) {
+      return rejected(
+        ErrorCode.CLIENT_CERTIFICATE_UNTRUSTED,
+        'client certificate does not chain to the client CA, or is not within its validity period',
+      );
+    }
+    const matchKeys = certificateNames(certificate.der)?.matchKeys ?? [];
+    if (client.tlsSubject === null || !matchKeys.includes(client.tlsSubject.matchKey)) {
+      return rejected(ErrorCode.CLIENT_CERTIFICATE_MISMATCH, 'client certificate names another subject');
     }
     return ok(client);
+  }
+
+  /** RFC 8705 §2.2: any certificate, current, whose public key is one the client registered. */
+  private async selfSignedCertificate(
+    client: ClientRecord,
+    certificate: PresentedCertificate,
+  ): Promise<Result<ClientRecord, AuthFailure>> {
+    if (!isCurrent(certificate.der, this.options.now())) {
+      return rejected(
+        ErrorCode.CLIENT_CERTIFICATE_UNTRUSTED,
+        'client certificate is not within its validity period',
+      );
+    }
+    const jwk = certificatePublicJwk(certificate.der);
+    const presented = jwk === null ? null : await thumbprint(jwk);
+    const registered = await Promise.all(
+      ((client.jwks?.keys ?? []) as Record<string, unknown>[]).map((key) => thumbprint(key)),
+    );
+    if (presented === null || !registered.includes(presented)) {
+      return rejected(ErrorCode.CLIENT_CERTIFICATE_MISMATCH, 'client certificate key is not registered');
+    }
+    return ok(client);
+  }
+}
+
+/** The RFC 7638 thumbprint of a public JWK, or null for one that has none. */
+async function thumbprint(jwk: Record<string, unknown>): Promise<string | null> {
+  try {
+    return await calculateJwkThumbprint(jwk as JWK, 'sha256');
+  } catch {
+    return null;
   }
 }

@@ -1,5 +1,6 @@
+import { parseDistinguishedName, parseSubjectAltName, subjectAltNameKey } from '@tessera/core';
 import { createLocalJWKSet } from 'jose';
-import type { ClientRecord, ClientStore, TokenFormat } from '../store/client-store.js';
+import type { ClientRecord, ClientStore, TlsSubject, TokenFormat } from '../store/client-store.js';
 import { ExpiringCache } from './expiring-cache.js';
 import { newIdentifier } from './identifiers.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
@@ -17,6 +18,7 @@ export const AUTH_METHODS = [
   'client_secret_post',
   'private_key_jwt',
   'tls_client_auth',
+  'self_signed_tls_client_auth',
   'none',
 ] as const;
 /** The methods the token endpoint can check today. */
@@ -24,8 +26,12 @@ export const SUPPORTED_AUTH_METHODS: readonly string[] = [
   'client_secret_basic',
   'client_secret_post',
   'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
   'none',
 ];
+/** RFC 8705 §2: the client proves itself with the certificate of its TLS connection. */
+export const TLS_AUTH_METHODS: readonly string[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
 /** The longest refresh-token grace period a client may ask for. */
 export const MAX_REFRESH_TOKEN_GRACE = 60;
 const SECRET_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post'];
@@ -51,6 +57,12 @@ export interface CreateClientInput {
   postLogoutRedirectUris?: readonly string[];
   /** Seconds in which a just-rotated refresh token yields the same successor. */
   refreshTokenGrace?: number;
+  /** Require a DPoP proof on every token request (RFC 9449 §5.2). */
+  dpopBoundAccessTokens?: boolean;
+  /** The certificate subject of a `tls_client_auth` client (RFC 4514), or… */
+  tlsSubjectDn?: string;
+  /** …one of its alternative names, `dns:…`, `uri:…`, `ip:…` or `email:…` (RFC 8705 §2.1.2). */
+  tlsSan?: string;
 }
 
 /** OAuth clients: registration, lookup, and the checks a registration must pass. */
@@ -71,6 +83,10 @@ export class ClientService {
   async create(input: CreateClientInput): Promise<{ client: ClientRecord; secret?: string }> {
     const authMethod = input.authMethod ?? 'client_secret_basic';
     this.validate(input, authMethod);
+    const tlsSubject = this.tlsSubject(input, authMethod);
+    if (tlsSubject !== null && (await this.store.findByTlsMatchKey([tlsSubject.matchKey])) !== null) {
+      throw new ValidationError('another client is registered for this certificate subject');
+    }
     const secret = SECRET_METHODS.includes(authMethod)
       ? this.minter.mint(SecretKind.clientSecret)
       : undefined;
@@ -90,6 +106,8 @@ export class ClientService {
       createdAt: this.now(),
       postLogoutRedirectUris: [...new Set(input.postLogoutRedirectUris ?? [])],
       refreshTokenGrace: input.refreshTokenGrace ?? null,
+      dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
+      tlsSubject,
     };
     await this.store.insert(client);
     return secret === undefined ? { client } : { client, secret };
@@ -97,11 +115,21 @@ export class ClientService {
 
   /** The client, from memory when it was read in the last few seconds. */
   async find(id: string): Promise<ClientRecord | null> {
+    // No client id holds a NUL byte, and PostgreSQL would refuse to compare one.
+    if (id.includes('\u0000')) return null;
     const cached = this.cache.get(id);
     if (cached !== undefined) return cached;
     const client = await this.store.findById(id);
     if (client !== null) this.cache.set(id, client, this.now() + CACHE_SECONDS);
     return client;
+  }
+
+  /**
+   * The `tls_client_auth` client registered for a certificate, by the match keys of its
+   * names (`certificateNames` in core): its subject DN first, then its alternative names.
+   */
+  findByCertificateNames(matchKeys: readonly string[]): Promise<ClientRecord | null> {
+    return this.store.findByTlsMatchKey(matchKeys);
   }
 
   /** Forgets a cached client, when the revocation feed says it was deleted elsewhere. */
@@ -150,6 +178,18 @@ export class ClientService {
         throw new ValidationError('private_key_jwt needs the client public keys (--jwks)');
       this.validateJwks(input.jwks);
     }
+    if (authMethod === 'self_signed_tls_client_auth') {
+      if (input.jwks === undefined) {
+        throw new ValidationError(
+          'self_signed_tls_client_auth needs the public keys of the client certificates (--jwks)',
+        );
+      }
+      this.validateJwks(input.jwks);
+    }
+    // Only the client credentials grant binds its tokens to the certificate (RFC 8705 §3).
+    if (TLS_AUTH_METHODS.includes(authMethod) && input.grantTypes.some((g) => g !== 'client_credentials')) {
+      throw new ValidationError(`a ${authMethod} client may use the client_credentials grant only`);
+    }
     if (authMethod === 'none' && input.grantTypes.includes('client_credentials')) {
       throw new ValidationError('a public client (auth method none) cannot use client_credentials');
     }
@@ -175,6 +215,40 @@ export class ClientService {
     ) {
       throw new ValidationError(`access token lifetime must be between 1s and ${this.maxAccessTokenTtl}s`);
     }
+  }
+
+  /** The certificate subject of a tls_client_auth client: exactly one DN or alternative name. */
+  private tlsSubject(input: CreateClientInput, authMethod: string): TlsSubject | null {
+    const { tlsSubjectDn, tlsSan } = input;
+    if (authMethod !== 'tls_client_auth') {
+      if (tlsSubjectDn !== undefined || tlsSan !== undefined) {
+        throw new ValidationError(
+          'a certificate subject (--tls-subject-dn, --tls-san) is for tls_client_auth',
+        );
+      }
+      return null;
+    }
+    if ((tlsSubjectDn === undefined) === (tlsSan === undefined)) {
+      throw new ValidationError(
+        'tls_client_auth needs the certificate subject: one --tls-subject-dn or one --tls-san',
+      );
+    }
+    if (tlsSubjectDn !== undefined) {
+      const parsed = parseDistinguishedName(tlsSubjectDn);
+      if (parsed === null) {
+        throw new ValidationError(
+          'the certificate subject must be an RFC 4514 distinguished name, such as CN=orders-service,O=Example',
+        );
+      }
+      return { dn: parsed.dn, san: null, matchKey: parsed.matchKey };
+    }
+    const san = parseSubjectAltName(tlsSan ?? '');
+    if (san === null) {
+      throw new ValidationError(
+        'the alternative name must be dns:NAME, uri:URI, ip:ADDRESS or email:ADDRESS',
+      );
+    }
+    return { dn: null, san: `${san.type}:${san.value}`, matchKey: subjectAltNameKey(san) };
   }
 
   private validateJwks(jwks: { keys: object[] }): void {

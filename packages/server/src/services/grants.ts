@@ -57,6 +57,7 @@ export class GrantService {
       expiresAt:
         now + (refreshable ? REFRESH_ABSOLUTE_SECONDS : CODE_TTL_SECONDS + this.options.maxAccessTokenTtl),
       revokedAt: null,
+      dpopJkt: request.dpopJkt ?? null,
     });
     return code;
   }
@@ -124,6 +125,11 @@ export class GrantService {
     );
   }
 
+  /** Binds the grant's refresh tokens to the DPoP key a public client proved at the code exchange. */
+  bindToDpopKey(grant: GrantRecord, jkt: string): Promise<void> {
+    return this.options.store.bindToDpopKey(grant.id, jkt);
+  }
+
   /** Remembers an access token issued under the grant, so revoking the grant denies it. */
   recordAccessToken(grant: GrantRecord, jti: string, expiresAt: number): Promise<void> {
     return this.options.store.recordAccessToken(jti, grant.id, expiresAt);
@@ -147,6 +153,16 @@ export class GrantService {
     for (const id of await this.options.store.liveGrantIds(userId, clientId, this.options.now())) {
       await this.revoke(id);
     }
+  }
+
+  /** Hands the grants of one browser session on to the next, when their user signs in again. */
+  moveToSession(fromSessionId: string, toSessionId: string): Promise<void> {
+    return this.options.store.moveToSession(fromSessionId, toSessionId);
+  }
+
+  /** Whether the grant has been revoked, as the store says now. */
+  async isRevoked(grantId: string): Promise<boolean> {
+    return (await this.options.store.findById(grantId))?.revokedAt != null;
   }
 
   /** The live grants made in a browser session, for logout. */

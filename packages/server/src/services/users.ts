@@ -71,7 +71,11 @@ export class UserService {
    * one argon2 verification too, so the time taken does not tell whether the account exists.
    */
   async authenticate(username: string, password: string): Promise<UserRecord | null> {
-    const user = await this.store.findByUsernameKey(usernameKey(username));
+    // No username holds a NUL byte (creation refuses control characters), and PostgreSQL
+    // would refuse to compare one: such a name is simply unknown.
+    const user = username.includes('\u0000')
+      ? null
+      : await this.store.findByUsernameKey(usernameKey(username));
     if (user === null) {
       await this.passwords.verify(await this.dummyHash(), password);
       return null;

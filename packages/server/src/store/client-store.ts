@@ -24,6 +24,20 @@ export interface ClientRecord {
   readonly postLogoutRedirectUris: readonly string[];
   /** Seconds in which a just-rotated refresh token yields the same successor; null: none. */
   readonly refreshTokenGrace: number | null;
+  /** Every token request must carry a DPoP proof (RFC 9449 §5.2). */
+  readonly dpopBoundAccessTokens: boolean;
+  /** The certificate subject a `tls_client_auth` client registered (RFC 8705 §2.1.2), or null. */
+  readonly tlsSubject: TlsSubject | null;
+}
+
+/** One certificate subject: a DN (RFC 4514) or one alternative name, and the key it is matched by. */
+export interface TlsSubject {
+  /** The subject DN, in canonical RFC 4514 form; null when an alternative name is registered. */
+  readonly dn: string | null;
+  /** `dns:…`, `uri:…`, `ip:…` or `email:…`; null when a DN is registered. */
+  readonly san: string | null;
+  /** What a certificate's names are compared with (see `certificateNames` in core); unique. */
+  readonly matchKey: string;
 }
 
 export interface ClientStore {
@@ -34,6 +48,8 @@ export interface ClientStore {
   delete(id: string): Promise<boolean>;
   /** The longest access-token lifetime any client sets, or null when none sets one. */
   longestAccessTokenTtl(): Promise<number | null>;
+  /** The client registered for the first of these certificate match keys that one is, if any. */
+  findByTlsMatchKey(keys: readonly string[]): Promise<ClientRecord | null>;
 }
 
 export class SqlClientStore implements ClientStore {
@@ -70,6 +86,20 @@ export class SqlClientStore implements ClientStore {
       .executeTakeFirst();
     return row?.longest ?? null;
   }
+
+  async findByTlsMatchKey(keys: readonly string[]): Promise<ClientRecord | null> {
+    if (keys.length === 0) return null;
+    const rows = await this.db
+      .selectFrom('clients')
+      .selectAll()
+      .where('tls_match_key', 'in', [...keys])
+      .execute();
+    for (const key of keys) {
+      const row = rows.find((candidate) => candidate.tls_match_key === key);
+      if (row !== undefined) return fromRow(row);
+    }
+    return null;
+  }
 }
 
 function toRow(client: ClientRecord): ClientRow {
@@ -89,6 +119,10 @@ function toRow(client: ClientRecord): ClientRow {
     created_at: client.createdAt,
     post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
     refresh_token_grace: client.refreshTokenGrace,
+    dpop_bound_access_tokens: client.dpopBoundAccessTokens ? 1 : 0,
+    tls_subject_dn: client.tlsSubject?.dn ?? null,
+    tls_san: client.tlsSubject?.san ?? null,
+    tls_match_key: client.tlsSubject?.matchKey ?? null,
   };
 }
 
@@ -109,5 +143,10 @@ function fromRow(row: ClientRow): ClientRecord {
     createdAt: row.created_at,
     postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris),
     refreshTokenGrace: row.refresh_token_grace,
+    dpopBoundAccessTokens: row.dpop_bound_access_tokens === 1,
+    tlsSubject:
+      row.tls_match_key === null
+        ? null
+        : { dn: row.tls_subject_dn, san: row.tls_san, matchKey: row.tls_match_key },
   };
 }

@@ -24,6 +24,8 @@ export interface GrantRecord {
   /** Nothing issued from the grant lives past this. */
   readonly expiresAt: number;
   readonly revokedAt: number | null;
+  /** The DPoP key (thumbprint) the grant's refresh tokens are bound to, if any. */
+  readonly dpopJkt: string | null;
 }
 
 export interface RefreshTokenRecord {
@@ -41,10 +43,13 @@ export interface GrantStore {
   findByCodeHash(codeHash: string): Promise<GrantRecord | null>;
   /** Marks the code used; false when it already was (two exchanges raced, or a replay). */
   consumeCode(grantId: string, now: number): Promise<boolean>;
+  /** Binds the grant's refresh tokens to a DPoP key. */
+  bindToDpopKey(grantId: string, jkt: string): Promise<void>;
   /** Marks the grant revoked; false when it already was. */
   revoke(grantId: string, now: number): Promise<boolean>;
   /** The grants of a user and client that are neither revoked nor expired. */
   liveGrantIds(userId: string, clientId: string, now: number): Promise<string[]>;
+  moveToSession(fromSessionId: string, toSessionId: string): Promise<void>;
   /** The live grants made in a browser session. */
   liveGrantsOfSession(sessionId: string, now: number): Promise<GrantRecord[]>;
   insertRefreshToken(token: RefreshTokenRecord): Promise<void>;
@@ -91,6 +96,10 @@ export class SqlGrantStore implements GrantStore {
     return result.numUpdatedRows > 0n;
   }
 
+  async bindToDpopKey(grantId: string, jkt: string): Promise<void> {
+    await this.db.updateTable('grants').set({ dpop_jkt: jkt }).where('id', '=', grantId).execute();
+  }
+
   async revoke(grantId: string, now: number): Promise<boolean> {
     const result = await this.db
       .updateTable('grants')
@@ -111,6 +120,14 @@ export class SqlGrantStore implements GrantStore {
       .where('expires_at', '>', now)
       .execute();
     return rows.map((row) => row.id);
+  }
+
+  async moveToSession(fromSessionId: string, toSessionId: string): Promise<void> {
+    await this.db
+      .updateTable('grants')
+      .set({ session_id: toSessionId })
+      .where('session_id', '=', fromSessionId)
+      .execute();
   }
 
   async liveGrantsOfSession(sessionId: string, now: number): Promise<GrantRecord[]> {
@@ -196,6 +213,7 @@ function toRow(grant: GrantRecord): GrantRow {
     created_at: grant.createdAt,
     expires_at: grant.expiresAt,
     revoked_at: grant.revokedAt,
+    dpop_jkt: grant.dpopJkt,
   };
 }
 
@@ -217,6 +235,7 @@ function fromRow(row: GrantRow): GrantRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    dpopJkt: row.dpop_jkt,
   };
 }
 

@@ -6,6 +6,8 @@ import { hmacCredentials } from './migrations/0003-hmac-credentials.js';
 import { apiKeyRateLimits } from './migrations/0004-api-key-rate-limits.js';
 import { endUsers } from './migrations/0005-end-users.js';
 import { tokenBinding } from './migrations/0006-token-binding.js';
+import { mtls } from './migrations/0007-mtls.js';
+import { dpop } from './migrations/0008-dpop.js';
 import type { Tables } from './schema.js';
 
 /** Every migration, in order. Never edit one that has shipped: add the next. */
@@ -17,6 +19,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0004-api-key-rate-limits': apiKeyRateLimits,
     '0005-end-users': endUsers,
     '0006-token-binding': tokenBinding,
+    '0007-mtls': mtls,
+    '0008-dpop': dpop,
   };
 }
 

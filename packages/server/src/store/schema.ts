@@ -37,6 +37,10 @@ export interface ClientRow {
   created_at: number;
   post_logout_redirect_uris: string;
   refresh_token_grace: number | null;
+  dpop_bound_access_tokens: number;
+  tls_subject_dn: string | null;
+  tls_san: string | null;
+  tls_match_key: string | null;
 }
 
 export interface ResourceServerRow {
@@ -149,6 +153,7 @@ export interface GrantRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  dpop_jkt: string | null;
 }
 
 export interface RefreshTokenRow {

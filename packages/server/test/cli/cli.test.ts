@@ -92,7 +92,7 @@ describe('tessera: failures exit non-zero with one line on stderr and nothing on
     assert.match(failureLine(await runTessera(['client', 'list', '--json', '--db'], { cwd })), /--db/);
   });
 
-  it('--auth-method tls_client_auth is refused as not supported yet', async () => {
+  it('--auth-method tls_client_auth is refused without the certificate subject', async () => {
     const { run } = workspace();
     const result = await run([
       'client',
@@ -106,7 +106,7 @@ describe('tessera: failures exit non-zero with one line on stderr and nothing on
     ]);
     const line = failureLine(result);
     assert.match(line, /tls_client_auth/);
-    assert.match(line, /not supported/);
+    assert.match(line, /--tls-subject-dn/);
   });
 
   it('a public client (--auth-method none) gets no secret and may not use client_credentials', async () => {

@@ -250,10 +250,11 @@ describeEachDatabase('token endpoint under hostile input', (db) => {
       'invalid_scope',
       'double space',
     );
+    // A NUL byte is refused with the form itself, before any parameter is read.
     await expectError(
       await token_({ grant_type: 'client_credentials', scope: 'read\u0000' }),
       400,
-      'invalid_scope',
+      'invalid_request',
       'NUL',
     );
     await expectError(

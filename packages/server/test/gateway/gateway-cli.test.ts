@@ -140,14 +140,10 @@ describe('tessera gateway: start-up', () => {
     await oneProblem({ ...GOOD, routes: [] }, /routes: must list at least one route/);
   });
 
-  it('refuses the schemes of later issues as not supported yet, unknown ones, and sigv4 without its scope', async () => {
+  it('refuses unknown and repeated schemes, sigv4 without its scope and mtls without a client CA', async () => {
     await oneProblem({ ...GOOD, schemes: ['bearer', 'sigv4'] }, /sigv4: the sigv4 scheme needs/);
-    for (const scheme of ['dpop', 'mtls']) {
-      await oneProblem(
-        { ...GOOD, schemes: ['bearer', scheme] },
-        new RegExp(`schemes\\[1\\]: "${scheme}" is not supported yet`),
-      );
-    }
+    await oneProblem({ ...GOOD, schemes: ['dpop', 'dpop'] }, /schemes\[1\]: "dpop" is listed twice/);
+    await oneProblem({ ...GOOD, schemes: ['mtls'] }, /schemes: the mtls scheme needs tls\.client_ca/);
     await oneProblem({ ...GOOD, schemes: ['basic'] }, /schemes\[0\]: unknown scheme "basic"/);
     await oneProblem({ ...GOOD, schemes: [] }, /schemes: must be a non-empty array/);
   });
@@ -165,7 +161,7 @@ describe('tessera gateway: start-up', () => {
       ...GOOD,
       issuer: 'http://auth.example.com',
       upstream: 'nope',
-      schemes: ['dpop'],
+      schemes: ['basic'],
       routes: [{ method: 'get', path: 'x' }],
     });
     assert.equal(lines.length, 5, lines.join('\n'));

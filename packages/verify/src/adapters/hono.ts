@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Identity, ScopePolicy, VerifyRequest } from '../verification.js';
 import type { Verifier } from '../verifier.js';
-import { isFormMediaType, refusalHeaders } from './http-mapping.js';
+import { clientCertificateOf, isFormMediaType, refusalHeaders } from './http-mapping.js';
 
 /** The context variables `requireAuth` sets: `c.get('auth')` is the caller. */
 export interface TesseraAuthEnv {
@@ -58,6 +58,7 @@ async function verifyRequestOf(c: Context): Promise<VerifyRequest> {
       headers: incoming.headers,
       rawHeaders: incoming.rawHeaders,
       formBody,
+      ...clientCertificateOf(incoming),
     };
   }
   return {

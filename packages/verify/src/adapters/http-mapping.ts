@@ -3,6 +3,7 @@
  * answer a refusal or an unexpected failure.
  */
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { Refusal, VerifyRequest } from '../verification.js';
 
 /**
@@ -15,7 +16,11 @@ export const SERVER_ERROR = Object.freeze({
   body: Object.freeze({ error: 'server_error', error_description: 'The request could not be handled.' }),
 });
 
-/** The verifier's view of a Node request; `url` is the target as received, before any rewriting. */
+/**
+ * The verifier's view of a Node request; `url` is the target as received, before any
+ * rewriting. Over TLS, the client certificate too, and whether the handshake trusted it
+ * (an HTTPS server started with `requestCert` and `ca`).
+ */
 export function verifyRequestOf(
   req: IncomingMessage,
   url: string | undefined,
@@ -27,7 +32,21 @@ export function verifyRequestOf(
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     formBody,
+    ...clientCertificateOf(req),
   };
+}
+
+/** The client certificate of a Node request over TLS, and whether the handshake trusted it. */
+export function clientCertificateOf(
+  req: IncomingMessage,
+): Pick<VerifyRequest, 'clientCertificate' | 'clientCertificateTrusted'> {
+  const socket = req.socket as Partial<TLSSocket> | undefined;
+  if (typeof socket?.getPeerCertificate !== 'function') return {};
+  // An empty object when the client sent no certificate.
+  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
+  return raw === undefined || raw.length === 0
+    ? {}
+    : { clientCertificate: raw, clientCertificateTrusted: socket.authorized === true };
 }
 
 /** The headers every refusal carries. */
@@ -36,6 +55,7 @@ export function refusalHeaders(refusal: Refusal): Record<string, string> {
     'www-authenticate': refusal.challenge,
     'cache-control': 'no-store',
     ...(refusal.retryAfter === undefined ? {} : { 'retry-after': String(refusal.retryAfter) }),
+    ...(refusal.dpopNonce === undefined ? {} : { 'dpop-nonce': refusal.dpopNonce }),
   };
 }
 

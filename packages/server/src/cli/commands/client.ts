@@ -17,7 +17,8 @@ import { UsageError } from '../usage-error.js';
 export const CLIENT_USAGE = `tessera client create --name S --grant G [--grant G…] [--scope "a b"] [--redirect-uri U…]
                       [--auth-method M] [--token-format jwt|opaque] [--audience A…] [--resource-server]
                       [--access-token-ttl DURATION] [--jwks FILE] [--post-logout-redirect-uri U…]
-                      [--refresh-token-grace DURATION] [--db URL] [--json]
+                      [--refresh-token-grace DURATION] [--dpop-bound-access-tokens]
+                      [--tls-subject-dn DN | --tls-san TYPE:VALUE] [--db URL] [--json]
 tessera client list [--db URL] [--json]
 tessera client delete ID [--db URL] [--json]`;
 
@@ -51,6 +52,9 @@ async function create(args: string[]): Promise<number> {
     jwks: { type: 'string' },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
     'refresh-token-grace': { type: 'string' },
+    'dpop-bound-access-tokens': { type: 'boolean', default: false },
+    'tls-subject-dn': { type: 'string' },
+    'tls-san': { type: 'string' },
   });
   const input = {
     name: requireFlag(values.name, 'name'),
@@ -67,6 +71,9 @@ async function create(args: string[]): Promise<number> {
     ...optional('accessTokenTtl', durationFlag(values['access-token-ttl'], 'access-token-ttl')),
     ...optional('jwks', values.jwks === undefined ? undefined : readJwks(values.jwks)),
     postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
+    dpopBoundAccessTokens: values['dpop-bound-access-tokens'] ?? false,
+    ...optional('tlsSubjectDn', values['tls-subject-dn']),
+    ...optional('tlsSan', values['tls-san']),
     ...optional('refreshTokenGrace', durationFlag(values['refresh-token-grace'], 'refresh-token-grace')),
   };
   const { client, secret } = await withTessera(values.db, (tessera) => tessera.clients.create(input));
@@ -116,6 +123,9 @@ function describe(client: ClientRecord) {
     resource_server: client.resourceServer,
     post_logout_redirect_uris: client.postLogoutRedirectUris,
     refresh_token_grace: client.refreshTokenGrace,
+    dpop_bound_access_tokens: client.dpopBoundAccessTokens,
+    ...(client.tlsSubject?.dn ? { tls_client_auth_subject_dn: client.tlsSubject.dn } : {}),
+    ...(client.tlsSubject?.san ? { tls_client_auth_san: client.tlsSubject.san } : {}),
     created_at: isoTime(client.createdAt),
   };
 }

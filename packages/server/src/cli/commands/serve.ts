@@ -8,7 +8,7 @@ import {
 import { DB_FLAG, parseFlags } from '../parse-flags.js';
 
 export const SERVE_USAGE = `tessera serve [--port N] [--host H] [--issuer URL] [--tls-cert FILE --tls-key FILE]
-              [--config FILE] [--log-level LEVEL] [--db URL]`;
+              [--tls-client-ca FILE] [--trusted-proxy ADDRESS…] [--config FILE] [--log-level LEVEL] [--db URL]`;
 
 /** Runs the server until SIGTERM or SIGINT, then shuts down cleanly and exits 0. */
 export async function serveCommand(args: string[]): Promise<number> {
@@ -19,6 +19,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     issuer: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'tls-client-ca': { type: 'string' },
+    'trusted-proxy': { type: 'string', multiple: true },
     config: { type: 'string' },
     'log-level': { type: 'string' },
   });
@@ -29,6 +31,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (values.issuer !== undefined) flags.issuer = values.issuer;
   if (values['tls-cert'] !== undefined) flags.tlsCert = values['tls-cert'];
   if (values['tls-key'] !== undefined) flags.tlsKey = values['tls-key'];
+  if (values['tls-client-ca'] !== undefined) flags.tlsClientCa = values['tls-client-ca'];
+  if (values['trusted-proxy'] !== undefined) flags.trustedProxies = values['trusted-proxy'];
   if (values['log-level'] !== undefined) flags.logLevel = values['log-level'];
   const configFile = values.config ?? process.env.TESSERA_CONFIG;
   const fromFile = configFile === undefined ? {} : settingsFromFile(configFile);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ErrorCode, InvalidGrant } from '@tessera/core';
+import { ErrorCode, InvalidDpopProof, InvalidGrant } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
 import type { GrantService } from '../grants.js';
 import type { UserTokenIssuer, UserTokens } from './user-tokens.js';
@@ -8,6 +8,8 @@ export interface AuthorizationCodeRequest {
   readonly code: string;
   readonly redirectUri: string | undefined;
   readonly codeVerifier: string | undefined;
+  /** The thumbprint of the DPoP proof's key, when the request carried one. */
+  readonly dpopJkt: string | undefined;
 }
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
@@ -52,11 +54,30 @@ export class AuthorizationCodeGrant {
     if (createHash('sha256').update(verifier).digest('base64url') !== grant.codeChallenge) {
       throw new InvalidGrant(ErrorCode.PKCE_FAILED, 'The code_verifier does not match the code_challenge.');
     }
+    // RFC 9449 §10: a code requested for a DPoP key is redeemed with that key only.
+    if (grant.dpopJkt !== null && request.dpopJkt !== grant.dpopJkt) {
+      throw new InvalidDpopProof(
+        ErrorCode.DPOP_KEY_MISMATCH,
+        'The code must be redeemed with a DPoP proof of the key named in dpop_jkt.',
+      );
+    }
     // Two exchanges racing: only one wins the code; the loser is treated as a replay.
     if (!(await this.grants.consumeCode(grant))) return this.reused(grant.id);
     const refreshToken = this.issuer.refreshable(client, grant) ? this.issuer.newRefreshToken() : undefined;
-    if (refreshToken !== undefined) await this.grants.storeRefreshToken(grant, refreshToken);
-    return this.issuer.issue(client, grant, grant.scopes, refreshToken, grant.nonce ?? undefined);
+    if (refreshToken !== undefined) {
+      await this.grants.storeRefreshToken(grant, refreshToken);
+      // RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key.
+      if (client.authMethod === 'none' && request.dpopJkt !== undefined && grant.dpopJkt === null)
+        await this.grants.bindToDpopKey(grant, request.dpopJkt);
+    }
+    return this.issuer.issue(
+      client,
+      grant,
+      grant.scopes,
+      refreshToken,
+      grant.nonce ?? undefined,
+      request.dpopJkt,
+    );
   }
 
   private async reused(grantId: string): Promise<never> {

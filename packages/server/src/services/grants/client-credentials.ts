@@ -8,6 +8,10 @@ export interface ClientCredentialsRequest {
   readonly scope: string | undefined;
   /** Every `resource` parameter (RFC 8707). */
   readonly resources: readonly string[];
+  /** The thumbprint of the DPoP proof's key, when the request carried one. */
+  readonly dpopJkt: string | undefined;
+  /** The `x5t#S256` of the client certificate, for a client that authenticated with it (RFC 8705 §3). */
+  readonly certificateThumbprint?: string | undefined;
 }
 
 /**
@@ -43,7 +47,22 @@ export class ClientCredentialsGrant {
       }
       scopes = requested;
     }
-    return this.accessTokens.issue({ client, subject: client.id, audience, scopes, api });
+    return this.accessTokens.issue({
+      client,
+      subject: client.id,
+      audience,
+      scopes,
+      api,
+      confirmation:
+        request.dpopJkt === undefined && request.certificateThumbprint === undefined
+          ? undefined
+          : {
+              ...(request.dpopJkt === undefined ? {} : { jkt: request.dpopJkt }),
+              ...(request.certificateThumbprint === undefined
+                ? {}
+                : { 'x5t#S256': request.certificateThumbprint }),
+            },
+    });
   }
 
   private audience(client: ClientRecord, resources: readonly string[]): string {

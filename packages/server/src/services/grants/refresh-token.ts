@@ -1,4 +1,4 @@
-import { ErrorCode, InvalidGrant, InvalidScope, parseScope } from '@tessera/core';
+import { ErrorCode, InvalidDpopProof, InvalidGrant, InvalidScope, parseScope } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
 import type { GrantService } from '../grants.js';
 import type { UserTokenIssuer, UserTokens } from './user-tokens.js';
@@ -7,6 +7,8 @@ export interface RefreshTokenRequest {
   readonly refreshToken: string;
   /** A narrower scope for the new access token (RFC 6749 §6). */
   readonly scope: string | undefined;
+  /** The thumbprint of the DPoP proof's key, when the request carried one. */
+  readonly dpopJkt: string | undefined;
 }
 
 const invalidRefresh = (detail: string) =>
@@ -33,13 +35,19 @@ export class RefreshTokenGrant {
     if (grant.clientId !== client.id)
       throw invalidRefresh(`token of ${grant.clientId} presented by ${client.id}`);
     if (grant.revokedAt !== null) throw invalidRefresh('the grant was revoked');
+    if (grant.dpopJkt !== null && request.dpopJkt !== grant.dpopJkt) {
+      throw new InvalidDpopProof(
+        ErrorCode.DPOP_KEY_MISMATCH,
+        'This refresh token is bound to a DPoP key: prove possession of that key.',
+      );
+    }
     const now = this.now();
     const scopes = this.narrowed(grant.scopes, request.scope);
     const successor = this.issuer.successorOf(request.refreshToken);
     if (token.rotatedAt !== null) {
       const grace = client.refreshTokenGrace;
       if (grace !== null && now - token.rotatedAt <= grace) {
-        return this.issuer.issue(client, grant, scopes, successor, undefined);
+        return this.issuer.issue(client, grant, scopes, successor, undefined, request.dpopJkt);
       }
       return this.reused(grant.id);
     }
@@ -47,10 +55,11 @@ export class RefreshTokenGrant {
     if (!(await this.grants.rotateRefreshToken(grant, token, successor))) {
       // Another request spent it a moment ago: within a grace period that is the same client.
       const grace = client.refreshTokenGrace;
-      if (grace !== null) return this.issuer.issue(client, grant, scopes, successor, undefined);
+      if (grace !== null)
+        return this.issuer.issue(client, grant, scopes, successor, undefined, request.dpopJkt);
       return this.reused(grant.id);
     }
-    return this.issuer.issue(client, grant, scopes, successor, undefined);
+    return this.issuer.issue(client, grant, scopes, successor, undefined, request.dpopJkt);
   }
 
   private narrowed(granted: readonly string[], scope: string | undefined): readonly string[] {

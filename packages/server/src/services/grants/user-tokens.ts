@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { ErrorCode, InvalidGrant } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
 import type { GrantRecord } from '../../store/grant-store.js';
 import type { AccessTokenService } from '../access-tokens.js';
@@ -16,6 +17,7 @@ export interface UserTokens {
   readonly scope: string;
   readonly refreshToken: string | undefined;
   readonly idToken: string | undefined;
+  readonly tokenType: 'Bearer' | 'DPoP';
 }
 
 export interface UserTokenIssuerOptions {
@@ -43,6 +45,8 @@ export class UserTokenIssuer {
     scopes: readonly string[],
     refreshToken: string | undefined,
     nonce: string | undefined,
+    /** The DPoP key the access token is bound to (RFC 9449 §6), if a proof came with the request. */
+    dpopJkt: string | undefined,
   ): Promise<UserTokens> {
     const { accessTokens, grants, resourceServers, users } = this.options;
     const api = await resourceServers.findByAudience(grant.audience);
@@ -52,8 +56,15 @@ export class UserTokenIssuer {
       audience: grant.audience,
       scopes,
       api,
+      confirmation: dpopJkt === undefined ? undefined : { jkt: dpopJkt },
     });
     await grants.recordAccessToken(grant, issued.jti, issued.expiresAt);
+    // A concurrent reuse may have revoked the grant before this token was recorded, and so
+    // missed it: look again now that it is on record, and revoke it with the rest.
+    if (await grants.isRevoked(grant.id)) {
+      await grants.revoke(grant.id);
+      throw new InvalidGrant(ErrorCode.GRANT_REUSED, 'The grant was revoked while this request ran.');
+    }
     let idToken: string | undefined;
     if (scopes.includes('openid')) {
       const user = await users.find(grant.userId);
@@ -73,6 +84,7 @@ export class UserTokenIssuer {
       scope: issued.scope,
       refreshToken,
       idToken,
+      tokenType: dpopJkt === undefined ? 'Bearer' : 'DPoP',
     };
   }
 
