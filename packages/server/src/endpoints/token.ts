@@ -80,6 +80,11 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
       throw new InvalidDpopProof(ErrorCode.DPOP_REQUIRED, 'This client must send a DPoP proof (RFC 9449).');
     }
     const nonce = { 'dpop-nonce': deps.dpop.currentNonce() };
+    // RFC 8705 §3: a client that authenticated with its certificate gets tokens bound to it.
+    const certificateBinding =
+      TLS_AUTH_METHODS.includes(client.authMethod) && request.clientCertificate !== undefined
+        ? certificateThumbprint(request.clientCertificate.der)
+        : undefined;
     if (grantType === 'authorization_code') {
       return userTokensResponse(
         await deps.authorizationCode.handle(client, {
@@ -87,6 +92,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
           redirectUri: param(form, 'redirect_uri'),
           codeVerifier: param(form, 'code_verifier'),
           dpopJkt,
+          certificateThumbprint: certificateBinding,
         }),
         nonce,
       );
@@ -97,6 +103,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
           refreshToken: requiredParam(form, 'refresh_token'),
           scope: param(form, 'scope'),
           dpopJkt,
+          certificateThumbprint: certificateBinding,
         }),
         nonce,
       );
@@ -133,11 +140,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
       scope: param(form, 'scope'),
       resources,
       dpopJkt,
-      // RFC 8705 §3: a client that authenticated with its certificate gets tokens bound to it.
-      certificateThumbprint:
-        TLS_AUTH_METHODS.includes(client.authMethod) && request.clientCertificate !== undefined
-          ? certificateThumbprint(request.clientCertificate.der)
-          : undefined,
+      certificateThumbprint: certificateBinding,
     });
     return {
       status: 200,

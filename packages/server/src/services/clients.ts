@@ -32,6 +32,12 @@ export const SUPPORTED_AUTH_METHODS: readonly string[] = [
 ];
 /** RFC 8705 §2: the client proves itself with the certificate of its TLS connection. */
 export const TLS_AUTH_METHODS: readonly string[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
+/** The grants whose tokens are bound to the certificate a client authenticates with. */
+const CERTIFICATE_BOUND_GRANTS: readonly string[] = [
+  'client_credentials',
+  'authorization_code',
+  'refresh_token',
+];
 /** The longest refresh-token grace period a client may ask for. */
 export const MAX_REFRESH_TOKEN_GRACE = 60;
 const SECRET_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post'];
@@ -187,8 +193,13 @@ export class ClientService {
       this.validateJwks(input.jwks);
     }
     // Only the client credentials grant binds its tokens to the certificate (RFC 8705 §3).
-    if (TLS_AUTH_METHODS.includes(authMethod) && input.grantTypes.some((g) => g !== 'client_credentials')) {
-      throw new ValidationError(`a ${authMethod} client may use the client_credentials grant only`);
+    if (
+      TLS_AUTH_METHODS.includes(authMethod) &&
+      input.grantTypes.some((g) => !CERTIFICATE_BOUND_GRANTS.includes(g))
+    ) {
+      throw new ValidationError(
+        `a ${authMethod} client may use ${CERTIFICATE_BOUND_GRANTS.join(', ')} only: its tokens are certificate-bound, and exchanged tokens are not`,
+      );
     }
     if (authMethod === 'none' && input.grantTypes.includes('client_credentials')) {
       throw new ValidationError('a public client (auth method none) cannot use client_credentials');

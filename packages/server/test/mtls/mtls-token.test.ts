@@ -117,6 +117,68 @@ describeEachDatabase('mutual TLS at the token endpoint', (db) => {
     assert.equal(claims.scope, 'orders:read');
   });
 
+  it('binds the tokens of the authorization code and refresh grants to the certificate too', async () => {
+    const web = await t.createClient({
+      name: 'billing web',
+      authMethod: 'tls_client_auth',
+      tlsSan: 'dns:anonymous.internal',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: ['https://billing.example/cb'],
+    });
+    const user = await t.server.tessera.users.create({ username: 'dana', password: 'dana password 1' });
+    const session = await t.server.tessera.sessions.start(user.id);
+    const verifier = 'v'.repeat(43);
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const client = await t.server.tessera.clients.find(web.clientId);
+    assert.ok(client);
+    const code = await t.server.tessera.grants.issueCode(
+      {
+        clientId: web.clientId,
+        redirectUri: 'https://billing.example/cb',
+        redirectUriSent: true,
+        scopes: ['openid', 'offline_access'],
+        audience: t.issuer,
+        state: undefined,
+        nonce: undefined,
+        codeChallenge: challenge,
+        prompt: [],
+        maxAge: undefined,
+        loginHint: undefined,
+        dpopJkt: undefined,
+      },
+      client,
+      session.session,
+    );
+    const exchange = {
+      grant_type: 'authorization_code',
+      client_id: web.clientId,
+      code,
+      redirect_uri: 'https://billing.example/cb',
+      code_verifier: verifier,
+    };
+    const answer = await post(certs.noSubject, exchange);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(decodeJwt(String(answer.body.access_token)).cnf, {
+      'x5t#S256': x5t(certs.noSubject.der),
+    });
+    const refreshed = await post(certs.noSubject, {
+      grant_type: 'refresh_token',
+      client_id: web.clientId,
+      refresh_token: String(answer.body.refresh_token),
+    });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    assert.deepEqual(decodeJwt(String(refreshed.body.access_token)).cnf, {
+      'x5t#S256': x5t(certs.noSubject.der),
+    });
+    // Another client's certificate does not authenticate this client.
+    const stolen = await post(certs.orders, {
+      grant_type: 'refresh_token',
+      client_id: web.clientId,
+      refresh_token: String(refreshed.body.refresh_token),
+    });
+    assert.equal(stolen.status, 401);
+  });
+
   it('works with curl --cert/--key', async () => {
     const run = await runCommand(
       'curl',
@@ -256,8 +318,8 @@ describeEachDatabase('mutual TLS at the token endpoint', (db) => {
     await assert.rejects(create({ tlsSubjectDn: 'cn=Orders-Service, o=example' }), /another client/);
     await assert.rejects(create({ tlsSan: 'dns:x' }), /one --tls-subject-dn or one --tls-san/);
     await assert.rejects(
-      create({ grantTypes: ['authorization_code'], redirectUris: ['https://a.example/cb'] }),
-      /client_credentials grant only/,
+      create({ grantTypes: ['urn:ietf:params:oauth:grant-type:token-exchange'] }),
+      /client_credentials, authorization_code, refresh_token only/,
     );
     await assert.rejects(t.createClient({ tlsSubjectDn: 'CN=x' }), /is for tls_client_auth/);
     await assert.rejects(t.createClient({ authMethod: 'self_signed_tls_client_auth' }), /--jwks/);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ErrorCode, InvalidDpopProof, InvalidGrant } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
 import type { GrantService } from '../grants.js';
-import type { UserTokenIssuer, UserTokens } from './user-tokens.js';
+import { confirmationOf, type UserTokenIssuer, type UserTokens } from './user-tokens.js';
 
 export interface AuthorizationCodeRequest {
   readonly code: string;
@@ -10,6 +10,8 @@ export interface AuthorizationCodeRequest {
   readonly codeVerifier: string | undefined;
   /** The thumbprint of the DPoP proof's key, when the request carried one. */
   readonly dpopJkt: string | undefined;
+  /** The `x5t#S256` of the certificate the client authenticated with (RFC 8705 §3). */
+  readonly certificateThumbprint?: string | undefined;
 }
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
@@ -76,7 +78,7 @@ export class AuthorizationCodeGrant {
       grant.scopes,
       refreshToken,
       grant.nonce ?? undefined,
-      request.dpopJkt,
+      confirmationOf(request.dpopJkt, request.certificateThumbprint),
     );
   }
 

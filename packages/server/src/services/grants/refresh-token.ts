@@ -1,7 +1,7 @@
 import { ErrorCode, InvalidDpopProof, InvalidGrant, InvalidScope, parseScope } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
 import type { GrantService } from '../grants.js';
-import type { UserTokenIssuer, UserTokens } from './user-tokens.js';
+import { confirmationOf, type UserTokenIssuer, type UserTokens } from './user-tokens.js';
 
 export interface RefreshTokenRequest {
   readonly refreshToken: string;
@@ -9,6 +9,8 @@ export interface RefreshTokenRequest {
   readonly scope: string | undefined;
   /** The thumbprint of the DPoP proof's key, when the request carried one. */
   readonly dpopJkt: string | undefined;
+  /** The `x5t#S256` of the certificate the client authenticated with (RFC 8705 §3). */
+  readonly certificateThumbprint?: string | undefined;
 }
 
 const invalidRefresh = (detail: string) =>
@@ -42,12 +44,13 @@ export class RefreshTokenGrant {
       );
     }
     const now = this.now();
+    const confirmation = confirmationOf(request.dpopJkt, request.certificateThumbprint);
     const scopes = this.narrowed(grant.scopes, request.scope);
     const successor = this.issuer.successorOf(request.refreshToken);
     if (token.rotatedAt !== null) {
       const grace = client.refreshTokenGrace;
       if (grace !== null && now - token.rotatedAt <= grace) {
-        return this.issuer.issue(client, grant, scopes, successor, undefined, request.dpopJkt);
+        return this.issuer.issue(client, grant, scopes, successor, undefined, confirmation);
       }
       return this.reused(grant.id);
     }
@@ -55,11 +58,10 @@ export class RefreshTokenGrant {
     if (!(await this.grants.rotateRefreshToken(grant, token, successor))) {
       // Another request spent it a moment ago: within a grace period that is the same client.
       const grace = client.refreshTokenGrace;
-      if (grace !== null)
-        return this.issuer.issue(client, grant, scopes, successor, undefined, request.dpopJkt);
+      if (grace !== null) return this.issuer.issue(client, grant, scopes, successor, undefined, confirmation);
       return this.reused(grant.id);
     }
-    return this.issuer.issue(client, grant, scopes, successor, undefined, request.dpopJkt);
+    return this.issuer.issue(client, grant, scopes, successor, undefined, confirmation);
   }
 
   private narrowed(granted: readonly string[], scope: string | undefined): readonly string[] {

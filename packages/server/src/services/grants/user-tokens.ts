@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ErrorCode, InvalidGrant } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
 import type { GrantRecord } from '../../store/grant-store.js';
-import type { AccessTokenService } from '../access-tokens.js';
+import type { AccessTokenService, Confirmation } from '../access-tokens.js';
 import { OFFLINE_ACCESS } from '../authorization-request.js';
 import type { GrantService } from '../grants.js';
 import type { IdTokenService } from '../id-tokens.js';
@@ -18,6 +18,18 @@ export interface UserTokens {
   readonly refreshToken: string | undefined;
   readonly idToken: string | undefined;
   readonly tokenType: 'Bearer' | 'DPoP';
+}
+
+/** The binding of a token request: its DPoP key and the client certificate it authenticated with. */
+export function confirmationOf(
+  dpopJkt: string | undefined,
+  certificateThumbprint: string | undefined,
+): Confirmation | undefined {
+  if (dpopJkt === undefined && certificateThumbprint === undefined) return undefined;
+  return {
+    ...(dpopJkt === undefined ? {} : { jkt: dpopJkt }),
+    ...(certificateThumbprint === undefined ? {} : { 'x5t#S256': certificateThumbprint }),
+  };
 }
 
 export interface UserTokenIssuerOptions {
@@ -45,8 +57,8 @@ export class UserTokenIssuer {
     scopes: readonly string[],
     refreshToken: string | undefined,
     nonce: string | undefined,
-    /** The DPoP key the access token is bound to (RFC 9449 §6), if a proof came with the request. */
-    dpopJkt: string | undefined,
+    /** What the access token is bound to: the request's DPoP key, the client's certificate. */
+    confirmation: Confirmation | undefined,
   ): Promise<UserTokens> {
     const { accessTokens, grants, resourceServers, users } = this.options;
     const api = await resourceServers.findByAudience(grant.audience);
@@ -56,7 +68,7 @@ export class UserTokenIssuer {
       audience: grant.audience,
       scopes,
       api,
-      confirmation: dpopJkt === undefined ? undefined : { jkt: dpopJkt },
+      confirmation,
     });
     await grants.recordAccessToken(grant, issued.jti, issued.expiresAt);
     // A concurrent reuse may have revoked the grant before this token was recorded, and so
@@ -84,7 +96,7 @@ export class UserTokenIssuer {
       scope: issued.scope,
       refreshToken,
       idToken,
-      tokenType: dpopJkt === undefined ? 'Bearer' : 'DPoP',
+      tokenType: confirmation?.jkt === undefined ? 'Bearer' : 'DPoP',
     };
   }
 
