@@ -19,6 +19,8 @@ export { constantTimeEqual } from './constant-time.js';
 export { DpopNonces } from './dpop/dpop-nonce.js';
 export {
   DPOP_ALGORITHMS,
+  DPOP_FUTURE_SKEW_SECONDS,
+  DPOP_PROOF_MAX_AGE_SECONDS,
   type DpopAlgorithm,
   type DpopExpectations,
   type DpopFailure,

@@ -12,6 +12,8 @@ export interface CertificateClientLookupOptions {
   readonly endpoint: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** This resource server's audiences: a client is named only when it may call one of them. */
+  readonly audiences: readonly string[];
   readonly fetch: typeof fetch;
   /** Longest an answer is reused, in seconds. */
   readonly cacheSeconds: number;
@@ -26,8 +28,9 @@ const MAX_ENTRIES = 10_000;
 
 /**
  * Asks the issuer (`POST …/mtls/client`, as this resource server's own client) which
- * `tls_client_auth` client is registered for a certificate's subject, and remembers the
- * answer briefly, by the certificate's thumbprint. Throws when the issuer cannot answer.
+ * `tls_client_auth` client is registered for a certificate's subject with one of this
+ * resource server's audiences, and its scopes for them; remembers the answer briefly, by
+ * the certificate's thumbprint. Throws when the issuer cannot answer.
  */
 export class CertificateClientLookup {
   private readonly cache = new Map<
@@ -50,7 +53,10 @@ export class CertificateClientLookup {
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
       },
-      body: new URLSearchParams({ certificate: Buffer.from(der).toString('base64url') }).toString(),
+      body: new URLSearchParams([
+        ['certificate', Buffer.from(der).toString('base64url')],
+        ...this.options.audiences.map((audience): [string, string] => ['audience', audience]),
+      ]).toString(),
       redirect: 'error',
       signal: AbortSignal.timeout(this.options.timeoutMs),
     });

@@ -1,4 +1,6 @@
 import {
+  DPOP_FUTURE_SKEW_SECONDS,
+  DPOP_PROOF_MAX_AGE_SECONDS,
   type DpopNonces,
   ErrorCode,
   InvalidDpopProof,
@@ -13,10 +15,6 @@ import type { AccessTokenCheck } from './access-token-check.js';
 import { authorizationScheme, headerCount, headerValue } from './bearer-token.js';
 import type { ReplayCache } from './replay-cache.js';
 import type { Identity, Scheme, VerifyRequest } from './verification.js';
-
-/** A proof is accepted this long after its `iat`, and its `jti` remembered as long. */
-const PROOF_MAX_AGE_SECONDS = 300;
-const FUTURE_SKEW_SECONDS = 5;
 
 export interface DpopSchemeOptions {
   readonly check: AccessTokenCheck;
@@ -64,8 +62,8 @@ export function createDpopScheme(options: DpopSchemeOptions): Scheme {
         url: requestUrl(request, options.origin),
         accessToken: token,
         now,
-        maxAgeSeconds: PROOF_MAX_AGE_SECONDS,
-        futureSkewSeconds: FUTURE_SKEW_SECONDS,
+        maxAgeSeconds: DPOP_PROOF_MAX_AGE_SECONDS,
+        futureSkewSeconds: DPOP_FUTURE_SKEW_SECONDS,
       });
       if (!proof.ok) return badProof(proof.reason);
       const { jkt, jti, iat, nonce } = proof.value;
@@ -77,10 +75,6 @@ export function createDpopScheme(options: DpopSchemeOptions): Scheme {
         );
         return { ok: false, error };
       }
-      const rememberUntil = (Math.max(iat, now) + PROOF_MAX_AGE_SECONDS + FUTURE_SKEW_SECONDS) * 1000;
-      if (options.replays.seen(`${jkt}:${jti}`, rememberUntil)) {
-        return badProof('The DPoP proof was already used.', ErrorCode.DPOP_PROOF_REPLAYED);
-      }
       const checked = await options.check(token);
       if (!checked.ok) return checked;
       const { subject, clientId, scopes, claims } = checked.value;
@@ -89,6 +83,12 @@ export function createDpopScheme(options: DpopSchemeOptions): Scheme {
           'The access token is not bound to the key of the DPoP proof.',
           ErrorCode.DPOP_KEY_MISMATCH,
         );
+      }
+      // Only a proof by the token's own key is remembered: junk proofs cannot fill the cache.
+      const rememberUntil =
+        (Math.max(iat, now) + DPOP_PROOF_MAX_AGE_SECONDS + DPOP_FUTURE_SKEW_SECONDS) * 1000;
+      if (options.replays.seen(`${jkt}:${jti}`, rememberUntil)) {
+        return badProof('The DPoP proof was already used.', ErrorCode.DPOP_PROOF_REPLAYED);
       }
       return {
         ok: true,

@@ -174,6 +174,7 @@ describe('the mtls scheme', () => {
         endpoint: 'https://as/mtls/client',
         clientId: 'rs',
         clientSecret: 'secret',
+        audiences: ['orders-api', 'orders-api-v2'],
         fetch: lookup.fetch,
         cacheSeconds: 30,
         timeoutMs: 1000,
@@ -205,6 +206,7 @@ describe('the mtls scheme', () => {
         endpoint: 'https://as/mtls/client',
         clientId: 'rs',
         clientSecret: 'secret',
+        audiences: ['orders-api', 'orders-api-v2'],
         fetch: lookup.fetch,
         cacheSeconds: 30,
         timeoutMs: 1000,
@@ -223,10 +225,10 @@ describe('the mtls scheme', () => {
     assert.equal(lookup.calls.length, 1);
     const [call] = lookup.calls;
     assert.equal(call?.url, 'https://as/mtls/client');
-    assert.equal(
-      new URLSearchParams(String(call?.init.body)).get('certificate'),
-      orders.toString('base64url'),
-    );
+    const form = new URLSearchParams(String(call?.init.body));
+    assert.equal(form.get('certificate'), orders.toString('base64url'));
+    // The issuer names the client only to the APIs it may call.
+    assert.deepEqual(form.getAll('audience'), ['orders-api', 'orders-api-v2']);
     assert.equal(
       (call?.init.headers as Record<string, string> | undefined)?.authorization,
       `Basic ${btoa('rs:secret')}`,
@@ -247,6 +249,7 @@ describe('the mtls scheme', () => {
       endpoint: 'https://as/mtls/client',
       clientId: 'rs',
       clientSecret: 'secret',
+      audiences: ['orders-api'],
       fetch: failing,
       cacheSeconds: 30,
       timeoutMs: 1000,

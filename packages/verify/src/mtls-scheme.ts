@@ -10,7 +10,10 @@ import type { CertificateClientLookup } from './certificate-client-lookup.js';
 import type { Identity, Scheme, VerifyRequest } from './verification.js';
 
 export interface MtlsSchemeOptions {
-  /** Maps a certificate to the `tls_client_auth` client registered for it; without it, the DN is the identity. */
+  /**
+   * Maps a certificate to the `tls_client_auth` client registered for it and this resource
+   * server's audiences; without it, the DN is the identity.
+   */
   readonly lookup: CertificateClientLookup | undefined;
   readonly revocations: RevocationList;
   /** Seconds since the epoch. */
@@ -29,8 +32,8 @@ const refused = (description: string): Checked => ({
  * no token): a request with a client certificate and no other credential. The certificate
  * must be trusted (`clientCertificateTrusted`: it chains to a CA this server trusts and is
  * current). The caller is the `tls_client_auth` client registered at the issuer for its
- * subject, holding that client's scopes; or, when none is, the certificate's subject DN
- * (RFC 4514), holding no scopes. A deleted client stops being recognised within about a
+ * subject with one of this resource server's audiences, holding that client's scopes for
+ * them; or, when none is, the certificate's subject DN (RFC 4514), holding no scopes. A deleted client stops being recognised within about a
  * second (its revocation reaches the feed), its certificate then standing for its DN.
  */
 export function createMtlsScheme(options: MtlsSchemeOptions): Scheme {

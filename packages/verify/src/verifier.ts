@@ -263,6 +263,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
               endpoint,
               clientId: credentials.clientId,
               clientSecret: credentials.clientSecret,
+              audiences,
               fetch: fetchImpl,
               cacheSeconds: options.introspectionCacheSeconds ?? 30,
               timeoutMs: TIMEOUT_MS,

@@ -6,6 +6,10 @@ import { jwkThumbprint } from './jwk-thumbprint.js';
 /** Asymmetric algorithms a proof may use (RFC 9449 §4.2: never `none` or a MAC). */
 export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'] as const;
 export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
+/** A proof is accepted this long after its `iat`; a replay cache keeps its `jti` as long. */
+export const DPOP_PROOF_MAX_AGE_SECONDS = 300;
+/** And this long before it, for clock skew. */
+export const DPOP_FUTURE_SKEW_SECONDS = 5;
 
 /** What the verifier expects of a proof. */
 export interface DpopExpectations {
@@ -17,9 +21,9 @@ export interface DpopExpectations {
   readonly accessToken?: string | undefined;
   /** Seconds since the epoch. */
   readonly now: number;
-  /** A proof is accepted this long after its `iat` (default 300 s). */
+  /** A proof is accepted this long after its `iat` (default {@link DPOP_PROOF_MAX_AGE_SECONDS}). */
   readonly maxAgeSeconds?: number | undefined;
-  /** And this far before it, for clock skew (default 5 s). */
+  /** And this far before it, for clock skew (default {@link DPOP_FUTURE_SKEW_SECONDS}). */
   readonly futureSkewSeconds?: number | undefined;
   readonly algorithms?: readonly DpopAlgorithm[] | undefined;
 }

@@ -122,6 +122,7 @@ export async function startServer(
       clientCertificates: config.clientCertificates
         ? new ClientCertificateReader(config.clientCertificates, tessera.now)
         : undefined,
+      trustedProxies: config.trustedProxies,
       secureCookies: issuer.startsWith('https://'),
       endpoints: {
         token: createTokenEndpoint({
@@ -167,6 +168,7 @@ export async function startServer(
         certificateClient: createCertificateClientEndpoint({
           authenticator,
           clients: tessera.clients,
+          resourceServers: tessera.resourceServers,
           now: tessera.now,
         }),
         discovery: createDiscoveryEndpoint({

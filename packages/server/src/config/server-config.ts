@@ -22,6 +22,11 @@ export interface ServerConfig {
   readonly clientCertificates:
     | { readonly ca: Buffer; readonly trustedProxies: readonly string[] }
     | undefined;
+  /**
+   * Addresses of TLS-terminating proxies in front of this server: the client address they
+   * report (`X-Forwarded-For`) is believed from them, for sign-in throttling.
+   */
+  readonly trustedProxies: readonly string[];
   /** Serve an `http://` issuer on a non-loopback address. Only behind a TLS-terminating proxy that you trust. */
   readonly allowInsecureHttpIssuer: boolean;
   readonly logLevel: LogLevel;
@@ -151,7 +156,16 @@ export function resolveServerConfig(raw: RawSettings, cwd: string, env: NodeJS.P
     }
   }
 
-  const clientCertificates = resolveClientCertificates(settings, tls !== undefined, problems);
+  const trustedProxies = addressList(settings.trustedProxies);
+  if (trustedProxies === null) {
+    problems.push('trustedProxies: must be IP addresses (in env: separated by commas or spaces)');
+  }
+  const clientCertificates = resolveClientCertificates(
+    settings,
+    tls !== undefined,
+    trustedProxies ?? [],
+    problems,
+  );
 
   let issuer: string | undefined;
   if (settings.issuer !== undefined) {
@@ -176,6 +190,7 @@ export function resolveServerConfig(raw: RawSettings, cwd: string, env: NodeJS.P
     issuer,
     tls,
     clientCertificates,
+    trustedProxies: trustedProxies ?? [],
     allowInsecureHttpIssuer: allowInsecureHttpIssuer === true,
     logLevel: settings.logLevel as LogLevel,
     bodyLimit,
@@ -218,26 +233,16 @@ function checkIssuer(value: string, allowInsecure: boolean, problems: string[]):
 function resolveClientCertificates(
   settings: RawSettings,
   serveTls: boolean,
+  trustedProxies: readonly string[],
   problems: string[],
 ): ServerConfig['clientCertificates'] {
   const { tlsClientCa } = settings;
-  const trustedProxies = addressList(settings.trustedProxies);
-  if (trustedProxies === null) {
-    problems.push('trustedProxies: must be IP addresses (in env: separated by commas or spaces)');
-  }
-  if (tlsClientCa === undefined) {
-    if ((trustedProxies ?? []).length > 0) {
-      problems.push(
-        'trustedProxies: needs --tls-client-ca, the CA forwarded client certificates must chain to',
-      );
-    }
-    return undefined;
-  }
+  if (tlsClientCa === undefined) return undefined;
   if (typeof tlsClientCa !== 'string') {
     problems.push('tls-client-ca: must be a file path');
     return undefined;
   }
-  if (!serveTls && (trustedProxies ?? []).length === 0) {
+  if (!serveTls && trustedProxies.length === 0) {
     problems.push(
       'tls-client-ca: needs --tls-cert and --tls-key, or --trusted-proxy for the certificates a TLS-terminating proxy forwards',
     );
@@ -253,7 +258,7 @@ function resolveClientCertificates(
     problems.push(`tls-client-ca: ${tlsClientCa} is not a bundle of PEM certificates`);
     return undefined;
   }
-  return { ca, trustedProxies: trustedProxies ?? [] };
+  return { ca, trustedProxies };
 }
 
 /** IP addresses, from a list or a string separated by commas or spaces; null when one is not. */

@@ -234,7 +234,7 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
         request.loginHint ? { username: request.loginHint } : {},
       );
     }
-    const consented = await deps.consents.covers(session.userId, client.id, request.scopes);
+    const consented = await deps.consents.covers(session.userId, client.id, request.audience, request.scopes);
     if (!consented || prompt.includes('consent')) {
       if (prompt.includes('none'))
         return refuse(request, 'consent_required', 'The user has not approved this application.');
@@ -277,7 +277,7 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
   const csrfValid = (request: BrowserRequest, binding: Binding) =>
     !binding.fresh && csrf.isValid(binding.value, request.params.get('csrf_token') ?? undefined);
 
-  return {
+  const steps = {
     /** GET (or POST) of the authorization endpoint (RFC 6749 §4.1.1). */
     async authorize(request: BrowserRequest): Promise<BrowserResponse> {
       const binding = bindingOf(request);
@@ -300,7 +300,7 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
       const username = request.params.get('username') ?? '';
       const password = request.params.get('password') ?? '';
       const key = usernameKey(username);
-      const decision = deps.throttle.check(key, request.address);
+      const decision = deps.throttle.attempt(key, request.address);
       const retry = (status: number, error: string) =>
         loginView(status, binding, pending?.request ?? null, pending?.client ?? null, { username, error });
       if (!decision.allowed) {
@@ -313,11 +313,10 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
       const user =
         username === '' || password === '' ? null : await deps.users.authenticate(username, password);
       if (user === null) {
-        deps.throttle.recordFailure(key, request.address);
         // 400, not 401: a 401 would need a WWW-Authenticate challenge, which a form is not.
         return retry(400, 'The username or password is incorrect.');
       }
-      deps.throttle.recordSuccess(key, request.address);
+      deps.throttle.succeeded(key, request.address);
       const previous = await deps.sessions.find(request.sessionCookie);
       // A new session and a new CSRF binding at every sign-in: nothing set before it carries over.
       const { cookie, session } = await deps.sessions.start(user.id);
@@ -348,7 +347,12 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
       if (decision === 'deny')
         return refuse(pending.request, 'access_denied', 'The user denied the request.');
       if (decision !== 'approve') return errorPage(400, 'No decision', 'Choose Allow or Deny.');
-      await deps.consents.approve(session.userId, pending.client.id, pending.request.scopes);
+      await deps.consents.approve(
+        session.userId,
+        pending.client.id,
+        pending.request.audience,
+        pending.request.scopes,
+      );
       return issueCode(pending.request, pending.client, session);
     },
 
@@ -359,17 +363,25 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
       if (session === null) return respond(binding, loginView(200, binding, null, null));
       const user = await deps.users.find(session.userId);
       const consents = await deps.consents.listForUser(session.userId);
-      const grants = [];
+      // One entry per application, whatever APIs it was let into: access is revoked per application.
+      const byClient = new Map<
+        string,
+        { clientId: string; clientName: string; scopes: string[]; grantedAt: number }
+      >();
       for (const consent of consents) {
         const client = await deps.clients.find(consent.clientId);
         if (client === null) continue;
-        grants.push({
+        const entry = byClient.get(client.id) ?? {
           clientId: client.id,
           clientName: client.name,
-          scopes: consent.scopes,
-          grantedAt: consent.grantedAt,
-        });
+          scopes: [],
+          grantedAt: 0,
+        };
+        entry.scopes = [...new Set([...entry.scopes, ...consent.scopes])];
+        entry.grantedAt = Math.max(entry.grantedAt, consent.grantedAt);
+        byClient.set(client.id, entry);
       }
+      const grants = [...byClient.values()];
       return respond(binding, {
         status: 200,
         view: {
@@ -423,6 +435,11 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
      * with offline_access, which were given to outlive it.
      */
     async logout(request: BrowserRequest): Promise<BrowserResponse> {
+      // A relying party may start logout with a POST of its own (RP-Initiated Logout §2):
+      // that is a request to be confirmed, not the confirmation.
+      if (!request.params.has('csrf_token') && !request.params.has(LOGOUT_FIELD)) {
+        return steps.logoutPrompt(request);
+      }
       const binding = bindingOf(request);
       if (!csrfValid(request, binding)) return respond(binding, staleForm());
       const target = unseal<LogoutTarget>('logout-request', request.params.get(LOGOUT_FIELD), binding) ?? {};
@@ -434,6 +451,7 @@ export function createBrowserFlow(deps: BrowserFlowDeps) {
       return { ...afterLogout(target), session: null };
     },
   };
+  return steps;
 
   /** Revokes what a session's sign-in authorized, but for grants given to outlive it (offline_access). */
   async function endSession(session: SessionRecord): Promise<void> {

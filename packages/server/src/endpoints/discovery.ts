@@ -26,7 +26,6 @@ export function createDiscoveryEndpoint(deps: DiscoveryEndpointDeps) {
   const authMethods = deps.mtls
     ? SUPPORTED_AUTH_METHODS
     : SUPPORTED_AUTH_METHODS.filter((method) => !TLS_AUTH_METHODS.includes(method));
-  const secretOrKeyMethods = authMethods.filter((method) => method !== 'none');
   // RFC 8705 §5: the same URLs, which ask for (without requiring) a client certificate.
   const mtls = deps.mtls
     ? {
@@ -77,8 +76,8 @@ export function createDiscoveryEndpoint(deps: DiscoveryEndpointDeps) {
         scopes_supported: [...scopes].sort(),
         token_endpoint_auth_methods_supported: authMethods,
         token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
-        // Introspection needs a client that can prove who it is: public clients cannot.
-        introspection_endpoint_auth_methods_supported: secretOrKeyMethods,
+        // A public client (none) introspects only the tokens issued to it, as every client does.
+        introspection_endpoint_auth_methods_supported: authMethods,
         introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
         revocation_endpoint_auth_methods_supported: authMethods,
         revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,

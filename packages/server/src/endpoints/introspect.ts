@@ -1,4 +1,4 @@
-import { ErrorCode, InvalidClient, isWellFormedApiKey } from '@tessera/core';
+import { isWellFormedApiKey } from '@tessera/core';
 import type { AccessTokenService } from '../services/access-tokens.js';
 import type { ApiKeyService } from '../services/api-keys.js';
 import type { ClientAuthenticator } from '../services/client-authentication.js';
@@ -29,11 +29,6 @@ export function createIntrospectionEndpoint(deps: IntrospectionEndpointDeps) {
   return async function introspectionEndpoint(request: EndpointRequest): Promise<EndpointResponse> {
     refuseRepeatedParams(request.form);
     const caller = await authenticatedClient(deps.authenticator, request);
-    if (caller.authMethod === 'none') {
-      throw new InvalidClient(ErrorCode.CLIENT_AUTH_METHOD, 'Client authentication failed.', {
-        detail: `public client ${caller.id} may not introspect`,
-      });
-    }
     const token = requiredParam(request.form, 'token');
     if (isWellFormedApiKey(token)) {
       // Only resource servers may look up API keys; to anyone else a key is not active.

@@ -6,6 +6,7 @@ import {
   UnauthorizedClient,
   UnsupportedGrantType,
 } from '@tessera/core';
+import { confirmationOf } from '../services/access-tokens.js';
 import type { ClientAuthenticator } from '../services/client-authentication.js';
 import { TLS_AUTH_METHODS } from '../services/clients.js';
 import type { DpopGuard } from '../services/dpop-guard.js';
@@ -122,15 +123,16 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
         scope: param(form, 'scope'),
         resources,
         audiences,
+        confirmation: confirmationOf(dpopJkt, certificateBinding),
       });
       // RFC 8693 §2.2.1; no refresh token.
       return {
         status: 200,
-        headers: NO_STORE,
+        headers: { ...NO_STORE, ...nonce },
         body: {
           access_token: exchanged.accessToken,
           issued_token_type: ACCESS_TOKEN_TYPE,
-          token_type: 'Bearer',
+          token_type: dpopJkt === undefined ? 'Bearer' : 'DPoP',
           expires_in: exchanged.expiresIn,
           scope: exchanged.scope,
         },
@@ -139,8 +141,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
     const issued = await deps.clientCredentials.handle(client, {
       scope: param(form, 'scope'),
       resources,
-      dpopJkt,
-      certificateThumbprint: certificateBinding,
+      confirmation: confirmationOf(dpopJkt, certificateBinding),
     });
     return {
       status: 200,

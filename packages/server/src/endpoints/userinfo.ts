@@ -1,4 +1,5 @@
 import {
+  certificateThumbprint,
   DPOP_ALGORITHMS,
   ErrorCode,
   formatChallenge,
@@ -28,6 +29,8 @@ export interface UserinfoRequest {
   readonly method: string;
   readonly authorization: string | undefined;
   readonly dpopProofs: readonly string[];
+  /** The DER client certificate of the connection (or a trusted proxy's Client-Cert), if any. */
+  readonly clientCertificate: Uint8Array | undefined;
   /** Whether the request also carried a token in its query or body, which is refused. */
   readonly tokenElsewhere: boolean;
 }
@@ -62,12 +65,13 @@ export function createUserinfoEndpoint(deps: UserinfoEndpointDeps) {
     }
     const claims = await deps.accessTokens.introspect(parsed.token68);
     if (claims === null) throw invalidToken();
-    if (claims.cnf !== undefined) {
+    if (claims.cnf?.jkt !== undefined) {
       throw new InvalidToken(
         ErrorCode.TOKEN_INVALID,
         'This token is bound to a key; present it with its proof.',
       );
     }
+    checkCertificateBinding(claims, request);
     return answer(claims);
   };
 
@@ -75,21 +79,38 @@ export function createUserinfoEndpoint(deps: UserinfoEndpointDeps) {
     if (request.dpopProofs.length === 0) {
       throw new InvalidDpopProof(ErrorCode.DPOP_REQUIRED, 'A DPoP proof is required with a DPoP token.');
     }
-    const jkt = await deps.dpop.check({
+    // The token first: a proof is remembered (its jti) only once it proves a real binding.
+    const claims = await deps.accessTokens.introspect(token);
+    if (claims === null) throw invalidToken();
+    const boundTo = claims.cnf?.jkt;
+    if (boundTo === undefined) {
+      throw new InvalidToken(
+        ErrorCode.TOKEN_INVALID,
+        'This token is not bound to a DPoP key; send it as Bearer.',
+      );
+    }
+    await deps.dpop.check({
       proofs: request.dpopProofs,
       method: request.method,
       url: deps.url,
       accessToken: token,
+      boundTo,
     });
-    const claims = await deps.accessTokens.introspect(token);
-    if (claims === null) throw invalidToken();
-    if (claims.cnf?.jkt !== jkt) {
+    checkCertificateBinding(claims, request);
+    return claims;
+  }
+
+  /** RFC 8705 §3: a certificate-bound token counts only over a connection with that certificate. */
+  function checkCertificateBinding(claims: AccessTokenClaims, request: UserinfoRequest): void {
+    const expected = claims.cnf?.['x5t#S256'];
+    if (expected === undefined) return;
+    const presented = request.clientCertificate;
+    if (presented === undefined || certificateThumbprint(presented) !== expected) {
       throw new InvalidToken(
-        ErrorCode.DPOP_KEY_MISMATCH,
-        'The DPoP proof is not made with the key the token is bound to.',
+        ErrorCode.TOKEN_CERTIFICATE_MISMATCH,
+        'This token is bound to a client certificate; present it over mutual TLS with that certificate.',
       );
     }
-    return claims;
   }
 
   async function answer(claims: AccessTokenClaims): Promise<EndpointResponse> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -158,5 +158,48 @@ describe('parseGatewayConfig: client certificates', () => {
       problemsIn({ tls: { cert: 'ca.pem', key: 'key.pem', client_ca: 'not-pem.txt' } }).join('\n'),
       /tls\.client_ca: not-pem\.txt is not a bundle of PEM certificates/,
     );
+  });
+});
+
+describe('parseGatewayConfig: the DPoP nonce key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-gateway-dpop-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const key = Buffer.alloc(32, 7);
+  writeFileSync(join(dir, 'nonce.key'), key, { mode: 0o600 });
+  writeFileSync(join(dir, 'short.key'), key.subarray(0, 31), { mode: 0o600 });
+  writeFileSync(join(dir, 'shared.key'), key);
+  chmodSync(join(dir, 'shared.key'), 0o640);
+  const parse = (dpop: unknown) => parseGatewayConfig({ ...GOOD, dpop }, { baseDir: dir });
+  const problemsIn = (dpop: unknown) => {
+    try {
+      parse(dpop);
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      return error.problems;
+    }
+    return assert.fail('the config was accepted');
+  };
+
+  it('reads the key file relative to the config, and has none by default', () => {
+    assert.deepEqual(parse({ nonce_key_file: 'nonce.key' }).dpop?.nonceKey, key);
+    assert.equal(parseGatewayConfig(GOOD, { baseDir: dir }).dpop, undefined);
+  });
+
+  it('refuses a bad key file, one line each', () => {
+    assert.deepEqual(problemsIn({ nonce_key_file: 'missing.key' }), [
+      'dpop.nonce_key_file: cannot read missing.key (ENOENT)',
+    ]);
+    assert.deepEqual(problemsIn({ nonce_key_file: 'short.key' }), [
+      'dpop.nonce_key_file: short.key must hold at least 32 random bytes (openssl rand -out FILE 32)',
+    ]);
+    assert.deepEqual(problemsIn({ nonce_key_file: 'shared.key' }), [
+      'dpop.nonce_key_file: shared.key may be read by other users (mode 640); run: chmod 600 shared.key',
+    ]);
+    assert.deepEqual(problemsIn({ nonce_key_file: '' }), ['dpop.nonce_key_file: must be a non-empty string']);
+    assert.deepEqual(problemsIn({}), ['dpop.nonce_key_file: required']);
+    assert.deepEqual(problemsIn({ nonce_key_file: 'nonce.key', nonces: false }), [
+      'dpop: unknown member "nonces"',
+    ]);
+    assert.deepEqual(problemsIn('nonce.key'), ['dpop: must be an object {"nonce_key_file": FILE}']);
   });
 });

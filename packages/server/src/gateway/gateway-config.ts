@@ -3,7 +3,7 @@
  * start-up with one line per problem.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { parseScope } from '@tessera/core';
@@ -48,8 +48,16 @@ export interface GatewayConfig {
   readonly clientCertificates:
     | { readonly ca: Buffer; readonly trustedProxies: readonly string[] }
     | undefined;
-  /** The gateway's resource identifier (RFC 9728) as clients reach it; derived from `listen` when unset. */
+  /**
+   * The gateway's resource identifier (RFC 9728) as clients reach it; derived from `listen`
+   * when unset. When set, it is also the origin DPoP proofs name in `htu`.
+   */
   readonly resource: string | undefined;
+  /**
+   * The key DPoP nonces are made with (`dpop.nonce_key_file`, 32 bytes or more), shared by
+   * gateway instances so that each accepts the others' nonces; random per process when unset.
+   */
+  readonly dpop: { readonly nonceKey: Buffer } | undefined;
   readonly upstreamTimeoutMs: number;
 }
 
@@ -65,6 +73,7 @@ const MEMBERS = [
   'tls',
   'trusted_proxies',
   'resource',
+  'dpop',
   'upstream_timeout',
 ] as const;
 
@@ -159,6 +168,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     problem('schemes: the mtls scheme needs tls.client_ca, the CA client certificates must chain to');
   }
   const resource = config.resource === undefined ? undefined : parseResource(config.resource, problem);
+  const dpop = parseDpop(config.dpop, options.baseDir, problem);
   const upstreamTimeoutMs =
     config.upstream_timeout === undefined
       ? DEFAULT_UPSTREAM_TIMEOUT_MS
@@ -185,6 +195,7 @@ export function parseGatewayConfig(raw: unknown, options: ParseGatewayConfigOpti
     tls,
     clientCertificates: clientCa === undefined ? undefined : { ca: clientCa, trustedProxies },
     resource,
+    dpop,
     upstreamTimeoutMs,
   };
 }
@@ -512,6 +523,41 @@ function parseResource(value: unknown, problem: Problem): string | undefined {
     return undefined;
   }
   return url.origin;
+}
+
+/**
+ * `dpop`: `nonce_key_file`, whose bytes (32 or more) are the DPoP nonce key. Like the
+ * server's master key file, it is refused when other users may read it.
+ */
+function parseDpop(value: unknown, baseDir: string, problem: Problem): GatewayConfig['dpop'] {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    problem('dpop: must be an object {"nonce_key_file": FILE}');
+    return undefined;
+  }
+  unknownMembers(value, ['nonce_key_file'], 'dpop', problem);
+  const path = nonEmptyString(value.nonce_key_file, 'dpop.nonce_key_file', problem);
+  if (path === undefined) return undefined;
+  const file = resolve(baseDir, path);
+  let nonceKey: Buffer;
+  try {
+    const mode = statSync(file).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      problem(
+        `dpop.nonce_key_file: ${path} may be read by other users (mode ${mode.toString(8)}); run: chmod 600 ${path}`,
+      );
+      return undefined;
+    }
+    nonceKey = readFileSync(file);
+  } catch (error) {
+    problem(`dpop.nonce_key_file: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`);
+    return undefined;
+  }
+  if (nonceKey.length < 32) {
+    problem(`dpop.nonce_key_file: ${path} must hold at least 32 random bytes (openssl rand -out FILE 32)`);
+    return undefined;
+  }
+  return { nonceKey };
 }
 
 function parseTimeout(value: unknown, problem: Problem): number | undefined {

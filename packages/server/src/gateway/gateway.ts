@@ -278,6 +278,8 @@ export async function startGateway(
         audience: config.audience,
         schemes: config.schemes,
         sigv4: config.sigv4,
+        // Behind a TLS-terminating proxy the connection is plain HTTP, yet clients sign https URLs.
+        dpop: { origin: config.resource, nonceKey: config.dpop?.nonceKey },
         credentials,
         resourceMetadataUrl,
         onError: (error) => logger.warn({ err: { message: error.message, code: codeOf(error) } }, 'verifier'),

@@ -20,6 +20,13 @@ export interface RequestVerifierSettings {
   readonly credentials: { readonly clientId: string; readonly clientSecret: string };
   /** The credential scope signed requests must name, with the sigv4 scheme. */
   readonly sigv4: { readonly region: string; readonly service: string } | undefined;
+  /**
+   * With the dpop scheme: the origin proofs name in `htu` (else each request's own), and the
+   * nonce key (else random per process).
+   */
+  readonly dpop?:
+    | { readonly origin: string | undefined; readonly nonceKey: Uint8Array | undefined }
+    | undefined;
   /** Named in 401 challenges (RFC 9728 §5.1). */
   readonly resourceMetadataUrl: string;
   /** Told of background failures (revocation feed, JWKS); never of a credential. */
@@ -48,6 +55,7 @@ export const issuerVerifier: RequestVerifierFactory = async (settings) => {
     resourceMetadataUrl: settings.resourceMetadataUrl,
     onError: settings.onError,
     ...(settings.sigv4 ? { sigv4: { region: settings.sigv4.region, service: settings.sigv4.service } } : {}),
+    ...(settings.dpop ? { dpop: { origin: settings.dpop.origin, nonceKey: settings.dpop.nonceKey } } : {}),
   });
   try {
     await verifier.ready();

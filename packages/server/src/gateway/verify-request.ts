@@ -37,7 +37,8 @@ export async function readVerifyRequest(
     url: req.url ?? '',
     headers: req.headers,
     rawHeaders: req.rawHeaders,
-    // What clients addressed, for DPoP's htu: this connection's scheme and the Host they sent.
+    // What clients addressed, for DPoP's htu: this connection's scheme and the Host they sent
+    // (the config's `resource`, when set, takes its place: behind a proxy this is plain HTTP).
     origin: `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? ''}`,
   };
   const signed = /^\s*AWS4-HMAC-SHA256(\s|$)/.test(req.headers.authorization ?? '');

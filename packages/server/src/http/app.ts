@@ -48,6 +48,8 @@ export interface HttpAppOptions {
   readonly https?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer | undefined };
   /** Reads the client certificate of a token, introspection or revocation request. */
   readonly clientCertificates?: ClientCertificateReader | undefined;
+  /** TLS-terminating proxies whose `X-Forwarded-For` names the client, for sign-in throttling. */
+  readonly trustedProxies?: readonly string[] | undefined;
   /** Whether browsers reach the server over HTTPS (its issuer is https), for cookie flags. */
   readonly secureCookies: boolean;
 }
@@ -60,11 +62,11 @@ const ALLOWED_METHODS: Record<string, string> = {
   [PATHS.sigv4SigningKey]: 'POST',
   [PATHS.certificateClient]: 'POST',
   [PATHS.userinfo]: 'GET, HEAD, POST',
-  [PATHS.authorization]: 'GET, HEAD, POST',
+  [PATHS.authorization]: 'GET, POST',
   [PATHS.login]: 'POST',
   [PATHS.consent]: 'POST',
-  [PATHS.endSession]: 'GET, HEAD, POST',
-  [PATHS.account]: 'GET, HEAD',
+  [PATHS.endSession]: 'GET, POST',
+  [PATHS.account]: 'GET',
   [PATHS.accountRevoke]: 'POST',
   [PATHS.jwks]: 'GET, HEAD',
   [PATHS.revocationFeed]: 'GET, HEAD',
@@ -164,6 +166,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       reply,
       await endpoints.userinfo({
         method: request.method,
+        clientCertificate: options.clientCertificates?.read(request.raw.socket, request.raw.rawHeaders)?.der,
         authorization: request.headers.authorization,
         dpopProofs: headerValues(request, 'dpop'),
         tokenElsewhere: inQuery || (body?.has('access_token') ?? false),
@@ -172,7 +175,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   };
   app.get(PATHS.userinfo, userinfo);
   app.post(PATHS.userinfo, userinfo);
-  registerBrowserRoutes(app, endpoints.browser, options.secureCookies);
+  registerBrowserRoutes(app, endpoints.browser, options.secureCookies, options.trustedProxies);
   allowCrossOriginCalls(app);
   app.get(PATHS.jwks, async (_request, reply) => send(reply, await endpoints.jwks()));
   app.get<{ Querystring: Record<string, string | string[] | undefined> }>(

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BrowserRequest, BrowserResponse, createBrowserFlow } from '../endpoints/browser-flow.js';
 import { PATHS } from '../endpoints/paths.js';
+import { clientAddress, trustedAddresses } from './client-address.js';
 import { cookieNames, parseCookies, setCookie } from './cookies.js';
 import { pageHeaders } from './pages/page-headers.js';
 import { renderView } from './render-view.js';
@@ -10,24 +11,33 @@ type Step = (request: BrowserRequest) => Promise<BrowserResponse>;
 
 /**
  * The routes a browser visits: the authorization endpoint, sign-in, consent, account and
- * logout pages. `secure` (an https issuer) makes the cookies `Secure` and `__Host-`.
+ * logout pages. `secure` (an https issuer) makes the cookies `Secure` and `__Host-`;
+ * behind one of `trustedProxies`, the client's address is taken from `X-Forwarded-For`.
  */
-export function registerBrowserRoutes(app: FastifyInstance, flow: BrowserFlow, secure: boolean): void {
+export function registerBrowserRoutes(
+  app: FastifyInstance,
+  flow: BrowserFlow,
+  secure: boolean,
+  trustedProxies: readonly string[] = [],
+): void {
   const names = cookieNames(secure);
+  const proxies = trustedAddresses(trustedProxies);
 
   const fromQuery = (step: Step) => async (request: FastifyRequest, reply: FastifyReply) =>
     send(reply, await step(browserRequest(request, queryOf(request))));
   const fromForm = (step: Step) => async (request: FastifyRequest, reply: FastifyReply) =>
     send(reply, await step(browserRequest(request, formOf(request))));
 
-  app.get(PATHS.authorization, fromQuery(flow.authorize));
+  // No HEAD twins: a HEAD /authorize would issue a code the client never sees.
+  const getOnly = { exposeHeadRoute: false };
+  app.get(PATHS.authorization, getOnly, fromQuery(flow.authorize));
   // OpenID Connect Core §3.1.2.1: the authorization endpoint takes POST too.
   app.post(PATHS.authorization, fromForm(flow.authorize));
   app.post(PATHS.login, fromForm(flow.login));
   app.post(PATHS.consent, fromForm(flow.consent));
-  app.get(PATHS.account, fromQuery(flow.account));
+  app.get(PATHS.account, getOnly, fromQuery(flow.account));
   app.post(PATHS.accountRevoke, fromForm(flow.revokeAccess));
-  app.get(PATHS.endSession, fromQuery(flow.logoutPrompt));
+  app.get(PATHS.endSession, getOnly, fromQuery(flow.logoutPrompt));
   app.post(PATHS.endSession, fromForm(flow.logout));
 
   function browserRequest(request: FastifyRequest, params: URLSearchParams): BrowserRequest {
@@ -36,7 +46,8 @@ export function registerBrowserRoutes(app: FastifyInstance, flow: BrowserFlow, s
       params,
       sessionCookie: cookies.get(names.session),
       csrfCookie: cookies.get(names.csrf),
-      address: request.ip,
+      // Node joins repeated X-Forwarded-For headers, in order, with commas.
+      address: clientAddress(request.ip, request.headers['x-forwarded-for'] as string | undefined, proxies),
     };
   }
 

@@ -72,6 +72,18 @@ describe('ClientCertificateReader', () => {
     assert.equal(reader.read(socket('10.0.0.5'), ['client-cert', 'MIIB']), undefined);
   });
 
+  it('refuses a forwarded certificate not for client authentication, as TLS would; one with no EKU is fine', () => {
+    // The server's certificate, from the same CA, has extendedKeyUsage=serverAuth only.
+    assert.deepEqual(reader.read(socket('10.0.0.5'), header(certs.server.der)), {
+      der: certs.server.der,
+      trusted: false,
+    });
+    assert.deepEqual(reader.read(socket('10.0.0.5'), header(certs.noEku.der)), {
+      der: certs.noEku.der,
+      trusted: true,
+    });
+  });
+
   it('refuses a forwarded certificate whose CA, though in the bundle, is not current', () => {
     const withExpiredCa = new ClientCertificateReader(
       { ca: Buffer.concat([certs.ca.cert, certs.expiredCa.cert]), trustedProxies: ['10.0.0.5'] },

@@ -29,6 +29,18 @@ export interface AccessTokenClaims {
 export type Confirmation = Readonly<{ jkt?: string; 'x5t#S256'?: string }>;
 export type Actor = Readonly<{ sub: string; act?: Actor }>;
 
+/** The binding of a token request: its DPoP key and the client certificate it authenticated with. */
+export function confirmationOf(
+  dpopJkt: string | undefined,
+  certificateThumbprint: string | undefined,
+): Confirmation | undefined {
+  if (dpopJkt === undefined && certificateThumbprint === undefined) return undefined;
+  return {
+    ...(dpopJkt === undefined ? {} : { jkt: dpopJkt }),
+    ...(certificateThumbprint === undefined ? {} : { 'x5t#S256': certificateThumbprint }),
+  };
+}
+
 export interface IssuedAccessToken {
   readonly accessToken: string;
   readonly expiresIn: number;

@@ -57,6 +57,10 @@ export class AuthorizationRequestParser {
   ) {}
 
   async parse(params: URLSearchParams): Promise<ParsedAuthorizationRequest> {
+    // No parameter holds a NUL byte, and PostgreSQL cannot store the one that is kept (nonce).
+    if ([...params].some(([name, value]) => name.includes('\u0000') || value.includes('\u0000'))) {
+      return page('The request is malformed.');
+    }
     const clientIds = params.getAll('client_id');
     const redirectUris = params.getAll('redirect_uri');
     if (clientIds.length > 1 || redirectUris.length > 1) {
@@ -134,7 +138,7 @@ export class AuthorizationRequestParser {
     if (requested === null) return refuse('invalid_scope', 'The scope parameter is malformed.');
     if (requested.length === 0) return refuse('invalid_scope', 'Request at least one scope.');
     const openid = requested.includes('openid');
-    if (openid && sentRedirectUri === undefined)
+    if (openid && (sentRedirectUri === undefined || sentRedirectUri === ''))
       return refuse('invalid_request', 'OpenID Connect requests must send redirect_uri.');
 
     const resources = params.getAll('resource');
@@ -181,7 +185,7 @@ export class AuthorizationRequestParser {
       request: {
         clientId: client.id,
         redirectUri,
-        redirectUriSent: sentRedirectUri !== undefined,
+        redirectUriSent: sentRedirectUri !== undefined && sentRedirectUri !== '',
         scopes: requested,
         audience,
         state,

@@ -2,6 +2,7 @@ import { parseDistinguishedName, parseSubjectAltName, subjectAltNameKey } from '
 import { createLocalJWKSet } from 'jose';
 import type { ClientRecord, ClientStore, TlsSubject, TokenFormat } from '../store/client-store.js';
 import { ExpiringCache } from './expiring-cache.js';
+import { TOKEN_EXCHANGE_GRANT } from './grants/token-exchange.js';
 import { newIdentifier } from './identifiers.js';
 import { SecretKind, type SecretMinter } from './minted-secret.js';
 import type { Revocations } from './revocations.js';
@@ -32,12 +33,6 @@ export const SUPPORTED_AUTH_METHODS: readonly string[] = [
 ];
 /** RFC 8705 §2: the client proves itself with the certificate of its TLS connection. */
 export const TLS_AUTH_METHODS: readonly string[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
-/** The grants whose tokens are bound to the certificate a client authenticates with. */
-const CERTIFICATE_BOUND_GRANTS: readonly string[] = [
-  'client_credentials',
-  'authorization_code',
-  'refresh_token',
-];
 /** The longest refresh-token grace period a client may ask for. */
 export const MAX_REFRESH_TOKEN_GRACE = 60;
 const SECRET_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post'];
@@ -192,17 +187,12 @@ export class ClientService {
       }
       this.validateJwks(input.jwks);
     }
-    // Only the client credentials grant binds its tokens to the certificate (RFC 8705 §3).
-    if (
-      TLS_AUTH_METHODS.includes(authMethod) &&
-      input.grantTypes.some((g) => !CERTIFICATE_BOUND_GRANTS.includes(g))
-    ) {
-      throw new ValidationError(
-        `a ${authMethod} client may use ${CERTIFICATE_BOUND_GRANTS.join(', ')} only: its tokens are certificate-bound, and exchanged tokens are not`,
-      );
-    }
     if (authMethod === 'none' && input.grantTypes.includes('client_credentials')) {
       throw new ValidationError('a public client (auth method none) cannot use client_credentials');
+    }
+    // The exchanging client is the actor an exchanged token names: it must prove who it is.
+    if (authMethod === 'none' && input.grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
+      throw new ValidationError('a public client (auth method none) cannot exchange tokens');
     }
     if (authMethod === 'none' && input.resourceServer === true) {
       throw new ValidationError('a public client (auth method none) cannot be a resource server');
@@ -296,5 +286,9 @@ function redirectUriProblem(uri: string): string | undefined {
     return 'must use https (plain http only to a loopback address)';
   }
   if (['javascript:', 'data:', 'file:', 'vbscript:'].includes(url.protocol)) return 'has a forbidden scheme';
+  // RFC 8252 §7.1: a native app's own scheme is a reversed domain name it controls.
+  if (url.protocol !== 'https:' && url.protocol !== 'http:' && !url.protocol.slice(0, -1).includes('.')) {
+    return 'must use https, or a private-use scheme named after a domain (com.example.app:/callback)';
+  }
   return undefined;
 }

@@ -9,18 +9,29 @@ export class ConsentService {
     private readonly now: () => number,
   ) {}
 
-  /** Whether the user already let the client hold every one of `scopes`. */
-  async covers(userId: string, clientId: string, scopes: readonly string[]): Promise<boolean> {
-    const consent = await this.store.find(userId, clientId);
+  /** Whether the user already let the client hold every one of `scopes` at `audience`. */
+  async covers(
+    userId: string,
+    clientId: string,
+    audience: string,
+    scopes: readonly string[],
+  ): Promise<boolean> {
+    const consent = await this.store.find(userId, clientId, audience);
     return consent !== null && scopes.every((scope) => consent.scopes.includes(scope));
   }
 
-  /** Remembers that the user approved `scopes`, beside what they approved before. */
-  async approve(userId: string, clientId: string, scopes: readonly string[]): Promise<void> {
-    const earlier = (await this.store.find(userId, clientId))?.scopes ?? [];
+  /** Remembers that the user approved `scopes` at `audience`, beside what they approved before. */
+  async approve(
+    userId: string,
+    clientId: string,
+    audience: string,
+    scopes: readonly string[],
+  ): Promise<void> {
+    const earlier = (await this.store.find(userId, clientId, audience))?.scopes ?? [];
     await this.store.save({
       userId,
       clientId,
+      audience,
       scopes: [...new Set([...earlier, ...scopes])],
       grantedAt: this.now(),
     });

@@ -1,16 +1,15 @@
 import {
+  DPOP_FUTURE_SKEW_SECONDS,
+  DPOP_PROOF_MAX_AGE_SECONDS,
   type DpopNonces,
   ErrorCode,
   InvalidDpopProof,
   InvalidRequest,
+  InvalidToken,
   UseDpopNonce,
   verifyDpopProof,
 } from '@tessera/core';
 import type { EphemeralStore } from '../store/ephemeral-store.js';
-
-/** A proof is accepted this long after its `iat`; its `jti` is remembered as long. */
-const PROOF_MAX_AGE_SECONDS = 300;
-const FUTURE_SKEW_SECONDS = 5;
 
 export interface DpopRequest {
   /** Every `DPoP` header value the request carried. */
@@ -18,6 +17,8 @@ export interface DpopRequest {
   readonly method: string;
   readonly url: string;
   readonly accessToken?: string | undefined;
+  /** The key the presented token is bound to: a proof by another key is refused before its `jti` is kept. */
+  readonly boundTo?: string | undefined;
 }
 
 /**
@@ -48,10 +49,16 @@ export class DpopGuard {
       url: request.url,
       accessToken: request.accessToken,
       now,
-      maxAgeSeconds: PROOF_MAX_AGE_SECONDS,
-      futureSkewSeconds: FUTURE_SKEW_SECONDS,
+      maxAgeSeconds: DPOP_PROOF_MAX_AGE_SECONDS,
+      futureSkewSeconds: DPOP_FUTURE_SKEW_SECONDS,
     });
     if (!result.ok) throw new InvalidDpopProof(ErrorCode.DPOP_PROOF_INVALID, result.reason);
+    if (request.boundTo !== undefined && result.value.jkt !== request.boundTo) {
+      throw new InvalidToken(
+        ErrorCode.DPOP_KEY_MISMATCH,
+        'The DPoP proof is not made with the key the token is bound to.',
+      );
+    }
     if (!this.nonces.isValid(result.value.nonce, now)) {
       throw new UseDpopNonce(
         ErrorCode.DPOP_NONCE_REQUIRED,
@@ -61,7 +68,7 @@ export class DpopGuard {
     }
     const fresh = await this.replayCache.setIfAbsent(
       `dpop:${result.value.jkt}:${result.value.jti}`,
-      PROOF_MAX_AGE_SECONDS + FUTURE_SKEW_SECONDS,
+      DPOP_PROOF_MAX_AGE_SECONDS + DPOP_FUTURE_SKEW_SECONDS,
     );
     if (!fresh) throw new InvalidDpopProof(ErrorCode.DPOP_PROOF_REPLAYED, 'The DPoP proof was already used.');
     return result.value.jkt;

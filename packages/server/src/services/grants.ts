@@ -141,7 +141,8 @@ export class GrantService {
    */
   async revoke(grantId: string): Promise<void> {
     const now = this.options.now();
-    await this.options.store.revoke(grantId, now);
+    // Revoked already: its tokens are on the feed; a replayed code must not add them again.
+    if (!(await this.options.store.revoke(grantId, now))) return;
     const live = await this.options.store.liveAccessTokens(grantId, now);
     await this.options.revocations.recordAll(
       live.map(({ jti, expiresAt }) => ({ kind: 'token', value: jti, revokedAt: now, expiresAt })),
@@ -158,6 +159,12 @@ export class GrantService {
   /** Hands the grants of one browser session on to the next, when their user signs in again. */
   moveToSession(fromSessionId: string, toSessionId: string): Promise<void> {
     return this.options.store.moveToSession(fromSessionId, toSessionId);
+  }
+
+  /** Puts one access token of a revoked grant on the revocation feed. */
+  async revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
+    const now = this.options.now();
+    await this.options.revocations.recordAll([{ kind: 'token', value: jti, revokedAt: now, expiresAt }]);
   }
 
   /** Whether the grant has been revoked, as the store says now. */

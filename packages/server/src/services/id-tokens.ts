@@ -66,7 +66,8 @@ export class IdTokenService {
           if (published === undefined || published.alg !== header.alg) throw new Error('unknown key');
           return importJWK(published.publicJwk, published.alg);
         },
-        { issuer: this.issuer, algorithms: [ID_TOKEN_ALG], currentDate: new Date(0) },
+        // typ JWT: an ID token, never one of our access tokens (at+jwt).
+        { issuer: this.issuer, algorithms: [ID_TOKEN_ALG], typ: 'JWT', currentDate: new Date(0) },
       );
       const { aud, sub } = payload;
       if (typeof aud !== 'string' || typeof sub !== 'string') return null;

@@ -62,7 +62,8 @@ describe('LoginThrottle: accounts', () => {
   it('clears the account on success, so only consecutive failures count', () => {
     const { throttle } = throttleWithClock();
     fail(throttle, 'alice', '192.0.2.1', 4);
-    throttle.recordSuccess('alice', '192.0.2.1');
+    assert.deepEqual(throttle.attempt('alice', '192.0.2.1'), ALLOWED);
+    throttle.succeeded('alice', '192.0.2.1');
     fail(throttle, 'alice', '192.0.2.1', 4);
     assert.deepEqual(throttle.check('alice', '192.0.2.1'), ALLOWED);
     fail(throttle, 'alice', '192.0.2.1');
@@ -92,8 +93,11 @@ describe('LoginThrottle: client addresses', () => {
     }
     assert.deepEqual(throttle.check('someone-else', '192.0.2.1'), blocked(900 - 300));
     assert.deepEqual(throttle.check('someone-else', '192.0.2.2'), ALLOWED, 'other addresses are not blocked');
-    // A success (an account of the attacker's own) does not wipe the address's count.
-    throttle.recordSuccess('user0', '192.0.2.1');
+    // A success (an account of the attacker's own) does not wipe the address's count: it
+    // takes back only its own attempt.
+    throttle.succeeded('user0', '192.0.2.1');
+    assert.deepEqual(throttle.check('user0', '192.0.2.1'), ALLOWED);
+    assert.deepEqual(throttle.attempt('user0', '192.0.2.1'), ALLOWED);
     assert.deepEqual(throttle.check('user0', '192.0.2.1'), blocked(600));
     clock.now = START + 899;
     assert.deepEqual(throttle.check('someone-else', '192.0.2.1'), blocked(1));
@@ -145,6 +149,23 @@ describe('LoginThrottle: client addresses', () => {
   });
 });
 
+describe('LoginThrottle: attempts at the same moment', () => {
+  it('counts each attempt before its password is checked, so concurrent guesses cannot pass the limit', () => {
+    const { throttle } = throttleWithClock();
+    const decisions = Array.from({ length: 40 }, () => throttle.attempt('alice', '192.0.2.1'));
+    assert.equal(decisions.filter((decision) => decision.allowed).length, 5);
+    assert.deepEqual(throttle.check('alice', '192.0.2.1'), blocked(30));
+  });
+
+  it('takes a successful attempt back, so sign-ins do not add up to a block', () => {
+    const { throttle } = throttleWithClock();
+    for (let i = 0; i < 100; i++) {
+      assert.deepEqual(throttle.attempt(`user${i % 3}`, '192.0.2.1'), ALLOWED, `sign-in ${i + 1}`);
+      throttle.succeeded(`user${i % 3}`, '192.0.2.1');
+    }
+  });
+});
+
 describe('LoginThrottle: memory', () => {
   it('forgets stale accounts and addresses', () => {
     const { clock, throttle } = throttleWithClock();
@@ -156,7 +177,7 @@ describe('LoginThrottle: memory', () => {
     clock.now = START + 3600;
     throttle.recordFailure('fresher', '198.51.100.1');
     assert.deepEqual(held(throttle), { accounts: 2, addresses: 1 });
-    throttle.recordSuccess('fresh', '198.51.100.1');
+    throttle.succeeded('fresh', '198.51.100.1');
     assert.deepEqual(held(throttle), { accounts: 1, addresses: 1 });
   });
 

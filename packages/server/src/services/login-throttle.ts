@@ -93,11 +93,26 @@ export class LoginThrottle {
   }
 
   /**
-   * Clears the account's failures. The address's stay: otherwise an attacker holding one
-   * account could wipe them between guesses at others.
+   * Asks, and counts the attempt as a failure before its password is even checked: attempts
+   * sent at the same moment each count, so none slips past the limit while the others'
+   * (slow, asynchronous) password checks are still running. A success undoes it
+   * ({@link succeeded}).
    */
-  recordSuccess(usernameKey: string, _address: string): void {
+  attempt(usernameKey: string, address: string): ThrottleDecision {
+    const decision = this.check(usernameKey, address);
+    if (decision.allowed) this.recordFailure(usernameKey, address);
+    return decision;
+  }
+
+  /**
+   * An attempt succeeded: the account's failures are cleared, and the address's count drops
+   * by the one this attempt added. The address keeps its earlier failures: otherwise an
+   * attacker holding one account could wipe them between guesses at others.
+   */
+  succeeded(usernameKey: string, address: string): void {
     this.accounts.delete(usernameKey);
+    const client = live(this.addresses, addressKey(address), this.now());
+    if (client !== undefined && client.failures > 0) client.failures -= 1;
   }
 
   /**

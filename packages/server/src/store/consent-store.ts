@@ -1,19 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { Tables } from './schema.js';
 
-/** The scopes a user has let a client hold, remembered so the consent page is not shown again. */
+/**
+ * The scopes a user has let a client hold at one API (audience), remembered so the consent
+ * page is not shown again.
+ */
 export interface ConsentRecord {
   readonly userId: string;
   readonly clientId: string;
+  readonly audience: string;
   readonly scopes: readonly string[];
   readonly grantedAt: number;
 }
 
 export interface ConsentStore {
-  find(userId: string, clientId: string): Promise<ConsentRecord | null>;
-  /** Records the consent, replacing any earlier one of the same user and client. */
+  find(userId: string, clientId: string, audience: string): Promise<ConsentRecord | null>;
+  /** Records the consent, replacing any earlier one of the same user, client and audience. */
   save(consent: ConsentRecord): Promise<void>;
-  /** Returns whether there was a consent to delete. */
+  /** Deletes the user's consents to the client, at every audience; returns whether there were any. */
   delete(userId: string, clientId: string): Promise<boolean>;
   listForUser(userId: string): Promise<ConsentRecord[]>;
 }
@@ -21,12 +25,13 @@ export interface ConsentStore {
 export class SqlConsentStore implements ConsentStore {
   constructor(private readonly db: Kysely<Tables>) {}
 
-  async find(userId: string, clientId: string): Promise<ConsentRecord | null> {
+  async find(userId: string, clientId: string, audience: string): Promise<ConsentRecord | null> {
     const row = await this.db
       .selectFrom('consents')
       .selectAll()
       .where('user_id', '=', userId)
       .where('client_id', '=', clientId)
+      .where('audience', '=', audience)
       .executeTakeFirst();
     return row ? fromRow(row) : null;
   }
@@ -35,6 +40,7 @@ export class SqlConsentStore implements ConsentStore {
     const values = {
       user_id: consent.userId,
       client_id: consent.clientId,
+      audience: consent.audience,
       scopes: JSON.stringify(consent.scopes),
       granted_at: consent.grantedAt,
     };
@@ -42,7 +48,7 @@ export class SqlConsentStore implements ConsentStore {
       .insertInto('consents')
       .values(values)
       .onConflict((conflict) =>
-        conflict.columns(['user_id', 'client_id']).doUpdateSet({
+        conflict.columns(['user_id', 'client_id', 'audience']).doUpdateSet({
           scopes: values.scopes,
           granted_at: values.granted_at,
         }),
@@ -74,6 +80,7 @@ function fromRow(row: Tables['consents']): ConsentRecord {
   return {
     userId: row.user_id,
     clientId: row.client_id,
+    audience: row.audience,
     scopes: JSON.parse(row.scopes),
     grantedAt: row.granted_at,
   };

@@ -132,6 +132,7 @@ export interface SessionRow {
 export interface ConsentRow {
   user_id: string;
   client_id: string;
+  audience: string;
   scopes: string;
   granted_at: number;
 }

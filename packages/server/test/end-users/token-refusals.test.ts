@@ -384,14 +384,20 @@ describeEachDatabase('token endpoint refusals in the code flow', (db) => {
   });
 
   describe('client authentication', () => {
-    it('a public client cannot introspect', async () => {
+    it('a public client introspects its own tokens and no one else’s', async () => {
       const tokens = await obtainTokens(t, browser(), publicClient);
-      const response = await postForm(`${t.issuer}/introspect`, {
+      const own = await postForm(`${t.issuer}/introspect`, {
         token: tokens.access_token,
         client_id: publicClient.clientId,
       });
-      await expectOAuthError(response, 401, 'invalid_client', 'introspect');
-      assert.match(response.headers.get('www-authenticate') ?? '', /^Basic/);
+      assert.equal(own.status, 200);
+      assert.equal((await own.json()).active, true);
+      const others = await obtainTokens(t, browser(), client);
+      const foreign = await postForm(`${t.issuer}/introspect`, {
+        token: others.access_token,
+        client_id: publicClient.clientId,
+      });
+      assert.deepEqual(await foreign.json(), { active: false });
     });
 
     it('a confidential client without its secret, or with a wrong one, is invalid_client', async () => {

@@ -1,8 +1,8 @@
 /**
  * Certificates for the mutual TLS suites, made with the `openssl` CLI in a temporary
- * directory: a CA and its leaves (a client, another client, an expired one), a foreign CA's
- * leaf with the same subject as the client, self-signed client certificates, and a server
- * certificate for 127.0.0.1.
+ * directory: a CA and its leaves (a client, another client, an expired one, one with no
+ * extended key usage), a foreign CA's leaf with the same subject as the client, self-signed
+ * client certificates, and a server certificate for 127.0.0.1.
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -27,6 +27,8 @@ export interface TestCertificates {
   readonly orders: Made;
   /** `CN=billing-worker,O=Example`, from the CA. */
   readonly billing: Made;
+  /** `CN=plain-service,O=Example`, from the CA, with no extended key usage (any use). */
+  readonly noEku: Made;
   /** `CN=orders-service,O=Example`, from the CA, valid only on 1 January 2020. */
   readonly expired: Made;
   /** `CN=orders-service,O=Example`, from another CA. */
@@ -44,7 +46,7 @@ export interface TestCertificates {
   readonly noSubject: Made;
   /** `CN=orders-service,O=Example`, from another CA that bears the CA's very name. */
   readonly impostor: Made;
-  /** The server's, for 127.0.0.1 (SAN IP), from the CA. */
+  /** The server's, for 127.0.0.1 (SAN IP), from the CA; its extended key usage is serverAuth only. */
   readonly server: Made;
   remove(): void;
 }
@@ -243,6 +245,7 @@ export function makeTestCertificates(): TestCertificates {
     ca,
     orders,
     billing,
+    noEku: issued('no-eku', '/O=Example/CN=plain-service', 'ca'),
     expired,
     foreign,
     selfSigned: selfSignedClient,

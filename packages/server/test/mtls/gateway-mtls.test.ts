@@ -105,6 +105,13 @@ describeEachDatabase('gateway: mutual TLS', (db) => {
       scopes: ['orders:read'],
       audiences: [AUDIENCE],
     }));
+    // Registered for its subject, but for another API: not a client of this one.
+    await t.createClient({
+      authMethod: 'tls_client_auth',
+      tlsSubjectDn: 'CN=billing-worker,O=Example',
+      scopes: ['orders:read'],
+      audiences: ['reports-api'],
+    });
     const gatewayClient = await t.createClient({ resourceServer: true });
     own = { client_id: gatewayClient.clientId, client_secret: gatewayClient.clientSecret };
     upstream = await startEchoUpstream();
@@ -180,7 +187,7 @@ describeEachDatabase('gateway: mutual TLS', (db) => {
     assert.deepEqual(headerValues(echo.rawHeaders, 'x-auth-scopes'), ['orders:read']);
   });
 
-  it('mtls: an unregistered subject is its DN, holding no scopes', async () => {
+  it('mtls: a subject no client is registered for with this audience is its DN, holding no scopes', async () => {
     const answer = await call('/v1/whoami', { client: certs.billing });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const echo = echoOf(answer);
@@ -202,6 +209,7 @@ describeEachDatabase('gateway: mutual TLS', (db) => {
       certs.impostor,
       certs.selfSigned,
       certs.noSubject,
+      certs.server,
     ]) {
       const answer = await call('/v1/whoami', { client });
       assert.equal(answer.status, 401, client.certFile);
@@ -239,7 +247,8 @@ describeEachDatabase('gateway: mutual TLS', (db) => {
     assert.deepEqual(headerValues(echo.rawHeaders, 'client-cert'), []);
     const untrusted = await viaProxy(certs.orders, '127.0.0.1');
     assert.equal(untrusted.status, 401);
-    for (const made of [certs.foreign, certs.expired, certs.impostor]) {
+    // A server-only certificate (serverAuth EKU) is refused as the TLS handshake would.
+    for (const made of [certs.foreign, certs.expired, certs.impostor, certs.server]) {
       const refused = await viaProxy(made, '127.0.0.2');
       assert.equal(refused.status, 401);
       assert.equal(refused.body.error, 'invalid_token');

@@ -35,6 +35,7 @@ function tlsPost(
   ca: Buffer,
   client: Made | undefined,
   form: Record<string, string>,
+  extraHeaders: Record<string, string> = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const body = new URLSearchParams(form).toString();
@@ -48,6 +49,7 @@ function tlsPost(
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           'content-length': Buffer.byteLength(body),
+          ...extraHeaders,
         },
       },
       (res) => {
@@ -170,6 +172,14 @@ describeEachDatabase('mutual TLS at the token endpoint', (db) => {
     assert.deepEqual(decodeJwt(String(refreshed.body.access_token)).cnf, {
       'x5t#S256': x5t(certs.noSubject.der),
     });
+    // Userinfo takes the certificate-bound token over that certificate only.
+    const userinfo = `${t.issuer}/userinfo`;
+    const bearer = { authorization: `Bearer ${String(refreshed.body.access_token)}` };
+    const overItsCertificate = await tlsPost(userinfo, certs.ca.cert, certs.noSubject, {}, bearer);
+    assert.equal(overItsCertificate.status, 200, JSON.stringify(overItsCertificate.body));
+    assert.equal(overItsCertificate.body.sub, user.id);
+    assert.equal((await tlsPost(userinfo, certs.ca.cert, certs.orders, {}, bearer)).status, 401);
+    assert.equal((await tlsPost(userinfo, certs.ca.cert, undefined, {}, bearer)).status, 401);
     // Another client's certificate does not authenticate this client.
     const stolen = await post(certs.orders, {
       grant_type: 'refresh_token',
@@ -287,10 +297,15 @@ describeEachDatabase('mutual TLS at the token endpoint', (db) => {
   it('tells a resource server which client a certificate names, and no one else', async () => {
     const gateway = await t.createClient({ resourceServer: true });
     const plain = await t.createClient({});
-    const lookup = (client: { clientId: string; clientSecret: string }, der: Buffer) =>
-      tlsPostWithAuth(`${t.issuer}/mtls/client`, basic(client.clientId, client.clientSecret), {
-        certificate: der.toString('base64url'),
-      });
+    const lookup = (
+      client: { clientId: string; clientSecret: string },
+      der: Buffer,
+      audiences: readonly string[] = ['orders-api'],
+    ) =>
+      tlsPostWithAuth(`${t.issuer}/mtls/client`, basic(client.clientId, client.clientSecret), [
+        ['certificate', der.toString('base64url')],
+        ...audiences.map((audience): [string, string] => ['audience', audience]),
+      ]);
     assert.deepEqual((await lookup(gateway, certs.orders.der)).body, {
       active: true,
       client_id: orders.clientId,
@@ -305,22 +320,49 @@ describeEachDatabase('mutual TLS at the token endpoint', (db) => {
       basic(gateway.clientId, gateway.clientSecret),
       {
         certificate: 'bm90IGEgY2VydA',
+        audience: 'orders-api',
       },
     );
     assert.equal(malformed.status, 400);
+    const noAudience = await lookup(gateway, certs.orders.der, []);
+    assert.equal(noAudience.status, 400);
   });
 
-  it('refuses a registration without a subject, with a bad DN, a taken subject, or a user-facing grant', async () => {
+  it('names a certificate’s client only to the APIs it may call, with its scopes for them', async () => {
+    const gateway = await t.createClient({ resourceServer: true });
+    const lookup = (der: Buffer, ...audiences: string[]) =>
+      tlsPostWithAuth(`${t.issuer}/mtls/client`, basic(gateway.clientId, gateway.clientSecret), [
+        ['certificate', der.toString('base64url')],
+        ...audiences.map((audience): [string, string] => ['audience', audience]),
+      ]);
+    assert.deepEqual((await lookup(certs.orders.der, 'billing-api')).body, { active: false });
+    const billing = await t.createClient({
+      authMethod: 'tls_client_auth',
+      tlsSubjectDn: 'CN=billing-worker,O=Example',
+      scopes: ['orders:read', 'orders:write', 'reports:run'],
+      // orders-api is registered (it defines orders:read only); reports-api is not.
+      audiences: ['orders-api', 'reports-api'],
+    });
+    const named = (scope: string) => ({ active: true, client_id: billing.clientId, scope });
+    assert.deepEqual((await lookup(certs.billing.der, 'orders-api')).body, named('orders:read'));
+    assert.deepEqual(
+      (await lookup(certs.billing.der, 'reports-api')).body,
+      named('orders:read orders:write reports:run'),
+    );
+    assert.deepEqual(
+      (await lookup(certs.billing.der, 'billing-api', 'orders-api')).body,
+      named('orders:read'),
+    );
+    assert.deepEqual((await lookup(certs.billing.der, 'billing-api')).body, { active: false });
+  });
+
+  it('refuses a registration without a subject, with a bad DN or a taken subject', async () => {
     const create = (input: Record<string, unknown>) =>
       t.createClient({ authMethod: 'tls_client_auth', tlsSubjectDn: 'CN=x', ...input });
     await assert.rejects(create({ tlsSubjectDn: undefined }), /one --tls-subject-dn or one --tls-san/);
     await assert.rejects(create({ tlsSubjectDn: '/CN=x/O=y' }), /RFC 4514/);
     await assert.rejects(create({ tlsSubjectDn: 'cn=Orders-Service, o=example' }), /another client/);
     await assert.rejects(create({ tlsSan: 'dns:x' }), /one --tls-subject-dn or one --tls-san/);
-    await assert.rejects(
-      create({ grantTypes: ['urn:ietf:params:oauth:grant-type:token-exchange'] }),
-      /client_credentials, authorization_code, refresh_token only/,
-    );
     await assert.rejects(t.createClient({ tlsSubjectDn: 'CN=x' }), /is for tls_client_auth/);
     await assert.rejects(t.createClient({ authMethod: 'self_signed_tls_client_auth' }), /--jwks/);
   });
@@ -342,7 +384,7 @@ describeEachDatabase('mutual TLS at the token endpoint', (db) => {
   function tlsPostWithAuth(
     url: string,
     authorization: string,
-    form: Record<string, string>,
+    form: Record<string, string> | [string, string][],
   ): Promise<Answer> {
     return fetchTls(url, certs.ca.cert, { authorization }, new URLSearchParams(form).toString());
   }

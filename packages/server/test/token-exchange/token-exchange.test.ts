@@ -4,7 +4,9 @@
  * ledger. Checked over HTTP, with jose against the published JWKS.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, it } from 'node:test';
+import { dpopKey, signDpopProof } from '@tessera/core';
 import { createRemoteJWKSet, decodeJwt, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { basic, describeEachDatabase, postForm, startTestServer, type TestServer } from '../harness.js';
 
@@ -82,6 +84,25 @@ describeEachDatabase('token exchange', (db) => {
     subject_token: subjectToken,
     subject_token_type: ACCESS_TOKEN,
     ...extra,
+  });
+
+  it('binds the exchanged token to the DPoP key the exchange proved, and a public client cannot exchange', async () => {
+    const key = dpopKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'ES256');
+    const url = `${t.issuer}/token`;
+    const form = exchangeForm(await callerToken(), { audience: 'billing-api' });
+    const withProof = (nonce?: string) =>
+      postForm(url, form, { ...auth(orders), dpop: signDpopProof(key, { method: 'POST', url, nonce }) });
+    const nonce = (await withProof()).headers.get('dpop-nonce') ?? '';
+    const response = await withProof(nonce);
+    assert.equal(response.status, 200);
+    assert.ok(response.headers.get('dpop-nonce'));
+    const body = await response.json();
+    assert.equal(body.token_type, 'DPoP');
+    assert.deepEqual(decodeJwt(body.access_token).cnf, { jkt: key.jkt });
+    await assert.rejects(
+      t.createClient({ authMethod: 'none', grantTypes: [TOKEN_EXCHANGE], audiences: ['billing-api'] }),
+      /public client .* cannot exchange tokens/,
+    );
   });
 
   it('is advertised in discovery', async () => {

@@ -72,9 +72,10 @@ describe('pageHeaders', () => {
     ]);
   });
 
-  it('leaves out what form-action cannot name: custom schemes and URLs that do not parse', () => {
+  it("names a native app's private-use scheme, and leaves out other schemes and URLs that do not parse", () => {
+    assert.deepEqual(formAction(['com.example.app:/cb']), ["'self'", 'com.example.app:']);
     assert.deepEqual(
-      formAction(['com.example.app:/cb', 'myapp://callback', 'data:text/html,x', 'file:///x']),
+      formAction(['myapp://callback', 'data:text/html,x', 'file:///x', 'javascript:alert(1)']),
       ["'self'"],
     );
     assert.deepEqual(

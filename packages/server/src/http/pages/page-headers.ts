@@ -13,10 +13,10 @@ const CSP_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[0-9]+
  *
  * `formActions` are URLs a form on the page ends up at: Chromium checks `form-action`
  * against every redirect that follows a form post, so a page whose form redirects to a
- * client must name the client's redirect URI here. Only the origin of each is used.
- * A custom-scheme redirect URI (`com.example.app:/cb`) has the origin "null", which
- * `form-action` cannot name: it is left out, the browser may block that redirect, and the
- * caller is expected to render a link to it instead.
+ * client must name the client's redirect URI here. Only the origin of each is used; a
+ * native app's private-use scheme (`com.example.app:/cb`, RFC 8252 §7.1) has no origin, so
+ * its scheme is named instead (`com.example.app:`). Schemes that can run or read content
+ * where they land (`javascript:`, `data:`, `file:`…) are never named.
  */
 export function pageHeaders({
   formActions = [],
@@ -46,12 +46,16 @@ export function pageHeaders({
   };
 }
 
+/** A private-use scheme as CSP's scheme-source names it: reverse-DNS, at least one dot. */
+const PRIVATE_USE_SCHEME = /^[a-z][a-z0-9+-]*(?:\.[a-z0-9+-]+)+:$/;
+
 function originOf(url: string): string | undefined {
-  let origin: string;
+  let parsed: URL;
   try {
-    origin = new URL(url).origin;
+    parsed = new URL(url);
   } catch {
     return undefined;
   }
-  return CSP_ORIGIN.test(origin) ? origin : undefined;
+  if (CSP_ORIGIN.test(parsed.origin)) return parsed.origin;
+  return PRIVATE_USE_SCHEME.test(parsed.protocol) ? parsed.protocol : undefined;
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, InvalidDpopProof, InvalidGrant } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
+import { confirmationOf } from '../access-tokens.js';
 import type { GrantService } from '../grants.js';
-import { confirmationOf, type UserTokenIssuer, type UserTokens } from './user-tokens.js';
+import type { UserTokenIssuer, UserTokens } from './user-tokens.js';
 
 export interface AuthorizationCodeRequest {
   readonly code: string;

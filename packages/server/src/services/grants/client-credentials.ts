@@ -1,6 +1,6 @@
 import { ErrorCode, InvalidScope, InvalidTarget, parseScope } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
-import type { AccessTokenService, IssuedAccessToken } from '../access-tokens.js';
+import type { AccessTokenService, Confirmation, IssuedAccessToken } from '../access-tokens.js';
 import type { ResourceServerService } from '../resource-servers.js';
 
 export interface ClientCredentialsRequest {
@@ -8,10 +8,8 @@ export interface ClientCredentialsRequest {
   readonly scope: string | undefined;
   /** Every `resource` parameter (RFC 8707). */
   readonly resources: readonly string[];
-  /** The thumbprint of the DPoP proof's key, when the request carried one. */
-  readonly dpopJkt: string | undefined;
-  /** The `x5t#S256` of the client certificate, for a client that authenticated with it (RFC 8705 §3). */
-  readonly certificateThumbprint?: string | undefined;
+  /** What the token is bound to: the request's DPoP key, the client's certificate. */
+  readonly confirmation: Confirmation | undefined;
 }
 
 /**
@@ -53,15 +51,7 @@ export class ClientCredentialsGrant {
       audience,
       scopes,
       api,
-      confirmation:
-        request.dpopJkt === undefined && request.certificateThumbprint === undefined
-          ? undefined
-          : {
-              ...(request.dpopJkt === undefined ? {} : { jkt: request.dpopJkt }),
-              ...(request.certificateThumbprint === undefined
-                ? {}
-                : { 'x5t#S256': request.certificateThumbprint }),
-            },
+      confirmation: request.confirmation,
     });
   }
 

@@ -1,7 +1,8 @@
 import { ErrorCode, InvalidDpopProof, InvalidGrant, InvalidScope, parseScope } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
+import { confirmationOf } from '../access-tokens.js';
 import type { GrantService } from '../grants.js';
-import { confirmationOf, type UserTokenIssuer, type UserTokens } from './user-tokens.js';
+import type { UserTokenIssuer, UserTokens } from './user-tokens.js';
 
 export interface RefreshTokenRequest {
   readonly refreshToken: string;

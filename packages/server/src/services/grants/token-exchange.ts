@@ -1,6 +1,12 @@
 import { ErrorCode, InvalidRequest, InvalidScope, InvalidTarget, parseScope } from '@tessera/core';
 import type { ClientRecord } from '../../store/client-store.js';
-import type { AccessTokenClaims, AccessTokenService, Actor, IssuedAccessToken } from '../access-tokens.js';
+import type {
+  AccessTokenClaims,
+  AccessTokenService,
+  Actor,
+  Confirmation,
+  IssuedAccessToken,
+} from '../access-tokens.js';
 import type { ResourceServerService } from '../resource-servers.js';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -20,6 +26,8 @@ export interface TokenExchangeRequest {
   readonly resources: readonly string[];
   /** Every `audience` parameter (RFC 8693 §2.1). */
   readonly audiences: readonly string[];
+  /** What the new token is bound to: the request's DPoP key, the client's certificate. */
+  readonly confirmation: Confirmation | undefined;
 }
 
 /**
@@ -36,9 +44,10 @@ export interface TokenExchangeRequest {
  * - The new token keeps the subject (`sub`), is issued to the exchanging client
  *   (`client_id`) and records the chain in `act`, the current actor outermost (§4.1). It
  *   never outlives the subject token.
- * - Exchanged tokens are bearer tokens, even from a sender-constrained subject token: the
- *   exchanging client is authenticated, and binding the new token (DPoP) is the token
- *   endpoint's concern, not this grant's.
+ * - Only a client that authenticates may exchange (public clients cannot register for it).
+ *   The new token is bound to what the exchange request proved: its DPoP key (RFC 9449),
+ *   the certificate the client authenticated with (RFC 8705); otherwise it is a bearer
+ *   token, whatever bound the subject token: that binding was to the caller's key.
  * - Revocation: a revoked subject token can no longer be exchanged, but tokens already
  *   exchanged from it stay valid until their own expiry, which is capped at the subject
  *   token's. Revoke those by their own `jti`, or the exchanging client.
@@ -68,6 +77,7 @@ export class TokenExchangeGrant {
       api,
       actor,
       notAfter: subject.exp,
+      confirmation: request.confirmation,
     });
   }
 

@@ -20,18 +20,6 @@ export interface UserTokens {
   readonly tokenType: 'Bearer' | 'DPoP';
 }
 
-/** The binding of a token request: its DPoP key and the client certificate it authenticated with. */
-export function confirmationOf(
-  dpopJkt: string | undefined,
-  certificateThumbprint: string | undefined,
-): Confirmation | undefined {
-  if (dpopJkt === undefined && certificateThumbprint === undefined) return undefined;
-  return {
-    ...(dpopJkt === undefined ? {} : { jkt: dpopJkt }),
-    ...(certificateThumbprint === undefined ? {} : { 'x5t#S256': certificateThumbprint }),
-  };
-}
-
 export interface UserTokenIssuerOptions {
   readonly accessTokens: AccessTokenService;
   readonly idTokens: IdTokenService;
@@ -72,9 +60,9 @@ export class UserTokenIssuer {
     });
     await grants.recordAccessToken(grant, issued.jti, issued.expiresAt);
     // A concurrent reuse may have revoked the grant before this token was recorded, and so
-    // missed it: look again now that it is on record, and revoke it with the rest.
+    // missed it: look again now that it is on record, and revoke it too.
     if (await grants.isRevoked(grant.id)) {
-      await grants.revoke(grant.id);
+      await grants.revokeAccessToken(issued.jti, issued.expiresAt);
       throw new InvalidGrant(ErrorCode.GRANT_REUSED, 'The grant was revoked while this request ran.');
     }
     let idToken: string | undefined;

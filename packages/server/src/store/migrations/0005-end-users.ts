@@ -34,9 +34,11 @@ export const endUsers: Migration = {
       .createTable('consents')
       .addColumn('user_id', 'text', (c) => c.notNull())
       .addColumn('client_id', 'text', (c) => c.notNull())
+      // Consent is to scopes at one API: the same scope names mean other things elsewhere.
+      .addColumn('audience', 'text', (c) => c.notNull())
       .addColumn('scopes', 'text', (c) => c.notNull())
       .addColumn('granted_at', 'bigint', (c) => c.notNull())
-      .addPrimaryKeyConstraint('consents_pk', ['user_id', 'client_id'])
+      .addPrimaryKeyConstraint('consents_pk', ['user_id', 'client_id', 'audience'])
       .execute();
 
     await db.schema
