@@ -5,20 +5,25 @@
  * - `public`: `tessera gateway` on a public route;
  * - `repeated`: the same gateway on a protected route, with one Bearer JWT sent again and again;
  * - `distinct`: the same, with more distinct JWTs than the verified-token cache holds, cycled, so
- *   every request costs a full verification.
+ *   every request costs a full verification;
+ * - `dpop` (issue 6): the same protected route with one DPoP-bound JWT and a fresh DPoP proof per
+ *   request (`dpop.ts`), proofs signed before the phase.
  *
- * All four forward to the same trivial upstream (`upstream-server.ts`). The proxy under load runs
+ * All of them forward to the same trivial upstream (`upstream-server.ts`). The proxy under load runs
  * on core 1; the load generator (this process), the upstream and the authorization server on core 0.
  *
  * ```sh
  * node --import tsx bench/gateway/gateway-throughput.bench.ts [--duration 5] [--warmup 2] [--rounds 2]
- *   [--connections 32] [--tokens 12000] [--no-build] [--no-pin] [--json]
+ *   [--connections 32] [--tokens 12000] [--phases plain,public,repeated,distinct,dpop] [--dpop-rate N]
+ *   [--no-build] [--no-pin] [--json]
  * ```
  *
  * Prints requests/s, p50 and p99 per phase, CPU per request, and whether the targets hold:
  * a repeated token costs under 15% of the public route's throughput; the public route reaches at
  * least 0.9× the plain proxy; distinct tokens cost no more CPU per request than the public route
- * plus 1.1× one raw `node:crypto` ES256 verification.
+ * plus 1.1× one raw `node:crypto` ES256 verification. For DPoP: its throughput and CPU per request
+ * against the repeated Bearer token and the plain proxy, and, in process, `verifyDpopProof` against
+ * a raw ES256 verification.
  */
 
 import { spawn } from 'node:child_process';
@@ -31,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Pinning, pinLoadGenerator, runNode, startServer } from '../oauth/child-processes.ts';
 import { type PhaseRequest, type PhaseResult, runPhase } from '../oauth/load-phase.ts';
+import { gatewayNonce, mintDpopToken, newDpopKey, proofVerificationCosts, signProofs } from './dpop.ts';
 
 const AUDIENCE = 'bench-api';
 const SCOPE = 'bench:read';
@@ -45,6 +51,8 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '32' },
     tokens: { type: 'string', default: '12000' },
+    phases: { type: 'string', default: 'plain,public,repeated,distinct,dpop' },
+    'dpop-rate': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -55,6 +63,14 @@ const warmupSeconds = Number(flags.warmup);
 const connections = Number(flags.connections);
 const tokenCount = Number(flags.tokens);
 const rounds = Number(flags.rounds);
+const PHASE_NAMES = ['plain', 'public', 'repeated', 'distinct', 'dpop'] as const;
+type PhaseName = (typeof PHASE_NAMES)[number];
+const selected = new Set(flags.phases.split(',').map((name) => name.trim()));
+for (const name of selected) {
+  if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new Error(`unknown phase ${name}`);
+}
+/** Proofs signed per second of a DPoP phase; by default 1.5× the best repeated-token rate so far. */
+const dpopRate = flags['dpop-rate'] === undefined ? undefined : Number(flags['dpop-rate']);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const tessera = join(repoRoot, 'packages/server/bin/tessera.js');
 
@@ -160,7 +176,7 @@ async function main(): Promise<void> {
       audience: AUDIENCE,
       upstream: upstream.url,
       credentials: { client_id: own.client_id, client_secret: own.client_secret },
-      schemes: ['bearer'],
+      schemes: selected.has('dpop') ? ['bearer', 'dpop'] : ['bearer'],
       routes: [
         { method: 'POST', path: '/protected', scopes: [SCOPE] },
         { method: 'POST', path: '/public', public: true },
@@ -203,7 +219,78 @@ async function main(): Promise<void> {
   const statuses = [await probe('/protected'), await probe('/protected', tokens[0]), await probe('/public')];
   if (statuses.join() !== '401,200,200') throw new Error(`unexpected pre-flight statuses ${statuses.join()}`);
 
-  const phases: { name: string; label: string; origin: string; requests: PhaseRequest[]; pid: number }[] = [
+  // DPoP: one bound token (the gateway caches it once verified), a fresh proof for every request.
+  const dpopUrl = `${gateway.url}/protected`;
+  const dpopKey = newDpopKey();
+  const dpopToken = selected.has('dpop')
+    ? await mintDpopToken(issuer, String(caller.client_id), String(caller.client_secret), dpopKey)
+    : '';
+  if (selected.has('dpop')) {
+    const nonce = await gatewayNonce(dpopUrl, dpopToken, dpopKey);
+    const [proof = ''] = signProofs(dpopKey, { url: dpopUrl, token: dpopToken, nonce, count: 1 });
+    const status = (
+      await fetch(dpopUrl, { method: 'POST', headers: { authorization: `DPoP ${dpopToken}`, dpop: proof } })
+    ).status;
+    if (status !== 200) throw new Error(`unexpected pre-flight DPoP status ${status}`);
+  }
+  const proofCosts = selected.has('dpop') ? proofVerificationCosts() : undefined;
+  if (proofCosts !== undefined) {
+    console.log(
+      `in process, µs per call: verifyDpopProof ${proofCosts.verifyDpopProof.toFixed(1)}, raw ES256 verify ${proofCosts.rawVerify.toFixed(1)}, ` +
+        `jwkThumbprint ${proofCosts.jwkThumbprint.toFixed(1)}, normalizeHtu ${proofCosts.normalizeHtu.toFixed(1)}, ` +
+        `ath SHA-256 ${proofCosts.athHash.toFixed(1)}, nonce check ${proofCosts.nonceCheck.toFixed(1)}`,
+    );
+  }
+  const dpopRequests = (nonce: string, seconds: number, rate: number): PhaseRequest[] =>
+    signProofs(dpopKey, {
+      url: dpopUrl,
+      token: dpopToken,
+      nonce,
+      count: Math.ceil(rate * seconds) + connections,
+    }).map((proof) => ({
+      path: '/protected',
+      headers: { authorization: `DPoP ${dpopToken}`, dpop: proof },
+      body: '',
+    }));
+  /**
+   * Why its own runner: a proof is good once, and runPhase restarts its request list for the
+   * measured run, so the warm-up and the measured run each get a pool of their own, both signed
+   * before the warm-up. Why signed before and not as sent: signing (~30 µs) would load core 0,
+   * the load generator's, which already sets the pace.
+   */
+  const runDpop = async (): Promise<PhaseResult> => {
+    const nonce = await gatewayNonce(dpopUrl, dpopToken, dpopKey);
+    const rate = dpopRate ?? 1.5 * (results.repeated?.requestsPerSecond ?? 10_000);
+    const started = performance.now();
+    const warm = dpopRequests(nonce, warmupSeconds, rate);
+    const measured = dpopRequests(nonce, durationSeconds, rate);
+    console.log(
+      `  (signed ${warm.length + measured.length} proofs for ${rate.toFixed(0)} req/s in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
+    const common = {
+      origin: gateway.url,
+      acceptBody: (body: string) => body === UPSTREAM_BODY,
+      connections,
+      warmupSeconds: 0,
+      serverPid: gateway.pid,
+    };
+    if (warmupSeconds > 0) await runPhase({ ...common, requests: warm, durationSeconds: warmupSeconds });
+    const result = await runPhase({ ...common, requests: measured, durationSeconds });
+    if (!result.valid && result.completed >= measured.length - connections)
+      console.log(`  the pool of ${measured.length} proofs ran out: raise --dpop-rate`);
+    return result;
+  };
+
+  type Phase = {
+    name: PhaseName;
+    label: string;
+    origin: string;
+    requests: PhaseRequest[];
+    pid: number;
+    /** for a phase runPhase cannot run as it is */
+    run?: () => Promise<PhaseResult>;
+  };
+  const allPhases: Phase[] = [
     {
       name: 'plain',
       label: 'plain proxy',
@@ -234,13 +321,22 @@ async function main(): Promise<void> {
       requests: tokens.map((token) => request('/protected', token)),
       pid: gateway.pid,
     },
+    {
+      name: 'dpop',
+      label: 'gateway, DPoP JWT + fresh proof',
+      origin: gateway.url,
+      requests: [],
+      pid: gateway.pid,
+      run: runDpop,
+    },
   ];
+  const phases = allPhases.filter(({ name }) => selected.has(name));
   // Why rounds, and the best of them: on a shared machine, noise only ever slows a phase down.
-  const results: Record<string, PhaseResult> = {};
+  const results: Partial<Record<PhaseName, PhaseResult>> = {};
   for (let round = 1; round <= rounds; round++) {
     console.log(`round ${round} of ${rounds}`);
-    for (const { name, label, origin, requests, pid } of phases) {
-      const result = await phase(origin, requests, pid);
+    for (const { name, label, origin, requests, pid, run } of phases) {
+      const result = run === undefined ? await phase(origin, requests, pid) : await run();
       report(label, result);
       if (!result.valid) {
         console.log(
@@ -259,30 +355,74 @@ async function main(): Promise<void> {
       }
     }
   }
-  const best = results as Record<'plain' | 'public' | 'repeated' | 'distinct', PhaseResult>;
+  const best = results as Record<PhaseName, PhaseResult>;
   if (rounds > 1) {
     console.log('\nbest round of each phase');
-    for (const { name, label } of phases) report(label, best[name as keyof typeof best]);
+    for (const { name, label } of phases) report(label, best[name]);
   }
+  const has = (...names: PhaseName[]) => names.every((name) => selected.has(name));
 
   const cpuPerRequestMs = (result: PhaseResult) =>
     result.cpu.server === undefined ? Number.NaN : (result.cpu.server / result.requestsPerSecond) * 1000;
-  const repeatedCost = 1 - best.repeated.requestsPerSecond / best.public.requestsPerSecond;
-  const publicVsPlain = best.public.requestsPerSecond / best.plain.requestsPerSecond;
-  const distinctBudget = cpuPerRequestMs(best.public) + 1.1 * rawVerifyMs;
+  const ratio = (a: PhaseResult | undefined, b: PhaseResult | undefined) =>
+    a === undefined || b === undefined ? Number.NaN : a.requestsPerSecond / b.requestsPerSecond;
+  const repeatedCost = 1 - ratio(best.repeated, best.public);
+  const publicVsPlain = ratio(best.public, best.plain);
+  const distinctBudget = has('public') ? cpuPerRequestMs(best.public) + 1.1 * rawVerifyMs : Number.NaN;
   const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
-  console.log('\ntargets');
-  console.log(
-    `  repeated token costs ${(repeatedCost * 100).toFixed(1)}% of public-route throughput (target < 15%): ${verdict(repeatedCost < 0.15)}`,
-  );
-  console.log(
-    `  public route / plain proxy = ${publicVsPlain.toFixed(3)} (target ≥ 0.9): ${verdict(publicVsPlain >= 0.9)}`,
-  );
-  console.log(
-    `  distinct tokens: ${cpuPerRequestMs(best.distinct).toFixed(3)} ms CPU/request vs budget ${distinctBudget.toFixed(3)} ms ` +
-      `(public ${cpuPerRequestMs(best.public).toFixed(3)} + 1.1 × raw verify ${rawVerifyMs.toFixed(3)}): ` +
-      verdict(cpuPerRequestMs(best.distinct) <= distinctBudget),
-  );
+  if (has('repeated', 'public') || has('public', 'plain') || has('distinct', 'public'))
+    console.log('\ntargets');
+  if (has('repeated', 'public')) {
+    console.log(
+      `  repeated token costs ${(repeatedCost * 100).toFixed(1)}% of public-route throughput (target < 15%): ${verdict(repeatedCost < 0.15)}`,
+    );
+  }
+  if (has('public', 'plain')) {
+    console.log(
+      `  public route / plain proxy = ${publicVsPlain.toFixed(3)} (target ≥ 0.9): ${verdict(publicVsPlain >= 0.9)}`,
+    );
+  }
+  if (has('distinct', 'public')) {
+    console.log(
+      `  distinct tokens: ${cpuPerRequestMs(best.distinct).toFixed(3)} ms CPU/request vs budget ${distinctBudget.toFixed(3)} ms ` +
+        `(public ${cpuPerRequestMs(best.public).toFixed(3)} + 1.1 × raw verify ${rawVerifyMs.toFixed(3)}): ` +
+        verdict(cpuPerRequestMs(best.distinct) <= distinctBudget),
+    );
+  }
+  const us = (result: PhaseResult | undefined) =>
+    result === undefined ? Number.NaN : cpuPerRequestMs(result) * 1000;
+  const dpopSummary =
+    has('dpop') && proofCosts !== undefined
+      ? {
+          dpopVsBearer: ratio(best.dpop, best.repeated),
+          dpopVsPlain: ratio(best.dpop, best.plain),
+          bearerVsPlain: ratio(best.repeated, best.plain),
+          dpopVsPublic: ratio(best.dpop, best.public),
+          bearerVsPublic: ratio(best.repeated, best.public),
+          extraCpuUs: us(best.dpop) - us(best.repeated),
+          proofCosts,
+        }
+      : undefined;
+  if (dpopSummary !== undefined) {
+    const x = (value: number) => `${value.toFixed(3)}×`;
+    console.log('\nDPoP (issue 6), best rounds');
+    console.log(
+      `  req/s: DPoP / repeated Bearer ${x(dpopSummary.dpopVsBearer)}; vs plain proxy: DPoP ${x(dpopSummary.dpopVsPlain)}, ` +
+        `Bearer ${x(dpopSummary.bearerVsPlain)}; vs public route: DPoP ${x(dpopSummary.dpopVsPublic)}, Bearer ${x(dpopSummary.bearerVsPublic)}`,
+    );
+    console.log(
+      `  gateway CPU µs/request: plain proxy ${us(best.plain).toFixed(0)}, public ${us(best.public).toFixed(0)}, ` +
+        `Bearer ${us(best.repeated).toFixed(0)}, distinct ${us(best.distinct).toFixed(0)}, DPoP ${us(best.dpop).toFixed(0)}; ` +
+        `DPoP − Bearer ${dpopSummary.extraCpuUs.toFixed(0)} µs`,
+    );
+    console.log(
+      `  in process: verifyDpopProof ${proofCosts?.verifyDpopProof.toFixed(1)} µs = ${(
+        (proofCosts?.verifyDpopProof ?? Number.NaN) / (proofCosts?.rawVerify ?? Number.NaN)
+      ).toFixed(
+        2,
+      )}× a raw ES256 verify (${proofCosts?.rawVerify.toFixed(1)} µs); + nonce check ${proofCosts?.nonceCheck.toFixed(1)} µs`,
+    );
+  }
   const invalid = Object.entries(results).filter(([, result]) => !result.valid);
   if (invalid.length > 0) {
     console.log(
@@ -312,6 +452,7 @@ async function main(): Promise<void> {
           ]),
         ),
         rawVerifyMs,
+        dpop: dpopSummary,
         repeatedCost,
         publicVsPlain,
         distinctBudget,
