@@ -63,10 +63,14 @@ export function createCertificateClientEndpoint(deps: CertificateClientEndpointD
 
   /**
    * The client's scopes for the audiences it lists among `audiences`, narrowed as the client
-   * credentials grant narrows them (to what a registered API defines); null when it lists none.
+   * credentials grant narrows them (to what a registered API defines); null when it lists
+   * none. A client registered without audiences is not confined to any: every caller's count.
    */
   async function scopesFor(client: ClientRecord, audiences: readonly string[]): Promise<string[] | null> {
-    const shared = audiences.filter((audience) => client.audiences.includes(audience));
+    const shared =
+      client.audiences.length === 0
+        ? audiences
+        : audiences.filter((audience) => client.audiences.includes(audience));
     if (shared.length === 0) return null;
     const allowed = new Set<string>();
     for (const audience of new Set(shared)) {

@@ -127,6 +127,17 @@ describeEachDatabase('mutual TLS at the token endpoint', (db) => {
       grantTypes: ['authorization_code', 'refresh_token'],
       redirectUris: ['https://billing.example/cb'],
     });
+    // Registered without audiences, it is confined to none: every gateway knows it by its id.
+    const gateway = await t.createClient({ resourceServer: true });
+    const known = await tlsPostWithAuth(
+      `${t.issuer}/mtls/client`,
+      basic(gateway.clientId, gateway.clientSecret),
+      [
+        ['certificate', certs.noSubject.der.toString('base64url')],
+        ['audience', 'any-api'],
+      ],
+    );
+    assert.deepEqual(known.body, { active: true, client_id: web.clientId, scope: '' });
     const user = await t.server.tessera.users.create({ username: 'dana', password: 'dana password 1' });
     const session = await t.server.tessera.sessions.start(user.id);
     const verifier = 'v'.repeat(43);
