@@ -81,7 +81,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(db: TestDatabase, settings: RawSettings = {}): Promise<TestServer> {
+/**
+ * Starts a server over a fresh database of `db`. `now` (epoch seconds) replaces its clock,
+ * for tests that move time.
+ */
+export async function startTestServer(
+  db: TestDatabase,
+  settings: RawSettings = {},
+  now?: () => number,
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   const database = await db.create(dir);
   const lines: string[] = [];
@@ -94,7 +102,7 @@ export async function startTestServer(db: TestDatabase, settings: RawSettings = 
   const config = resolveServerConfig({ db: database.url, port: 0, logLevel: 'debug', ...settings }, dir, {});
   // With `dir` as the working directory and no env, the master key file sits where a
   // `tessera` command run in `dir` looks for it.
-  const server = await startServer(config, { logDestination });
+  const server = await startServer(config, { logDestination, ...(now ? { now } : {}) });
   return {
     server,
     issuer: server.issuer,

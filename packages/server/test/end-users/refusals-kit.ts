@@ -5,14 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { startServer } from '../../src/app/server.js';
-import { type RawSettings, resolveServerConfig } from '../../src/config/server-config.js';
+import type { RawSettings } from '../../src/config/server-config.js';
 import type { CreateClientInput } from '../../src/services/clients.js';
-import { basic, postForm, type TestDatabase, type TestServer } from '../harness.js';
+import { basic, postForm, startTestServer, type TestDatabase, type TestServer } from '../harness.js';
 import { formOf, type PageForm, signInAndApprove, TestBrowser, type Visit } from './browser.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:9/callback';
@@ -29,41 +24,14 @@ export async function startClockedServer(
   settings: RawSettings = {},
 ): Promise<ClockedServer> {
   let current = Math.floor(Date.now() / 1000);
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-refusals-'));
-  const database = await db.create(dir);
-  const lines: string[] = [];
-  const logDestination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  const config = resolveServerConfig({ db: database.url, port: 0, logLevel: 'debug', ...settings }, dir, {});
-  const server = await startServer(config, { logDestination, now: () => current });
+  const server = await startTestServer(db, settings, () => current);
   return {
-    server,
-    issuer: server.issuer,
-    dir,
-    dbUrl: database.url,
-    logs: () => lines.join(''),
+    ...server,
     clock: {
       now: () => current,
       advance: (seconds) => {
         current += seconds;
       },
-    },
-    async createClient(input: Partial<CreateClientInput>) {
-      const { client, secret } = await server.tessera.clients.create({
-        name: 'test client',
-        grantTypes: ['client_credentials'],
-        ...input,
-      });
-      return { clientId: client.id, clientSecret: secret ?? '' };
-    },
-    async close() {
-      await server.close();
-      await database.drop();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
