@@ -67,6 +67,9 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     });
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // A command that reads no input may exit before it is written: the pipe then breaks
+    // (EPIPE), which says nothing about the command; its exit status and output do.
+    child.stdin.once('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
