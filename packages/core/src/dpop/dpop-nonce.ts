@@ -40,7 +40,19 @@ export class DpopNonces {
     });
   }
 
+  /** The nonces of the latest windows asked for: one HMAC a window, not one a request. */
+  readonly #made = new Map<number, string>();
+
   #nonceFor(window: number): string {
+    const made = this.#made.get(window);
+    if (made !== undefined) return made;
+    const nonce = this.#compute(window);
+    if (this.#made.size >= 2) this.#made.delete(this.#made.keys().next().value as number);
+    this.#made.set(window, nonce);
+    return nonce;
+  }
+
+  #compute(window: number): string {
     const bytes = Buffer.alloc(WINDOW_BYTES);
     bytes.writeUIntBE(window, 0, WINDOW_BYTES);
     const mac = createHmac('sha256', this.#key).update(bytes).digest().subarray(0, MAC_BYTES);

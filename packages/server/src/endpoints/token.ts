@@ -80,7 +80,9 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
     if (dpopJkt === undefined && client.dpopBoundAccessTokens) {
       throw new InvalidDpopProof(ErrorCode.DPOP_REQUIRED, 'This client must send a DPoP proof (RFC 9449).');
     }
-    const nonce = { 'dpop-nonce': deps.dpop.currentNonce() };
+    // The nonce for the client's next proof; a client that sends none needs none.
+    const nonce: Record<string, string> =
+      dpopJkt === undefined ? {} : { 'dpop-nonce': deps.dpop.currentNonce() };
     // RFC 8705 §3: a client that authenticated with its certificate gets tokens bound to it.
     const certificateBinding =
       TLS_AUTH_METHODS.includes(client.authMethod) && request.clientCertificate !== undefined

@@ -108,6 +108,14 @@ describeEachDatabase('DPoP at the authorization server', (db) => {
       { grant_type: 'client_credentials' },
       { authorization: basic(clientId, clientSecret) },
     );
+    const plain = await t.createClient({});
+    const bearer = await postForm(
+      `${t.issuer}/token`,
+      { grant_type: 'client_credentials' },
+      { authorization: basic(plain.clientId, plain.clientSecret) },
+    );
+    assert.equal(bearer.status, 200);
+    assert.equal(bearer.headers.get('dpop-nonce'), null, 'a request without a proof gets no nonce');
     assert.equal(withoutProof.status, 400);
     assert.equal((await withoutProof.json()).error, 'invalid_dpop_proof');
 
