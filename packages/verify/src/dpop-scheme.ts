@@ -13,6 +13,7 @@ import {
 } from '@tessera/core';
 import type { AccessTokenCheck } from './access-token-check.js';
 import { authorizationScheme, headerCount, headerValue } from './bearer-token.js';
+import { certificateBindingError } from './certificate-binding.js';
 import type { ReplayCache } from './replay-cache.js';
 import type { Identity, Scheme, VerifyRequest } from './verification.js';
 
@@ -51,8 +52,9 @@ export function createDpopScheme(options: DpopSchemeOptions): Scheme {
       const parsed = parseAuthorization(headerValue(request, 'authorization') ?? '');
       if (parsed === null || parsed.scheme !== 'dpop') return badToken('The access token is malformed.');
       const token = parsed.token68;
-      if (headerCount(request, 'dpop') !== 1) {
-        return headerCount(request, 'dpop') === 0
+      const proofs = headerCount(request, 'dpop');
+      if (proofs !== 1) {
+        return proofs === 0
           ? badProof('A DPoP proof is required with a DPoP token.', ErrorCode.DPOP_REQUIRED)
           : { ok: false, error: new InvalidRequest(ErrorCode.DPOP_PROOF_INVALID, 'Send one DPoP header.') };
       }
@@ -84,6 +86,9 @@ export function createDpopScheme(options: DpopSchemeOptions): Scheme {
           ErrorCode.DPOP_KEY_MISMATCH,
         );
       }
+      // RFC 8705 §3: a token bound to a certificate as well counts only over that certificate.
+      const unbound = certificateBindingError(claims.cnf, request);
+      if (unbound !== undefined) return { ok: false, error: unbound };
       // Only a proof by the token's own key is remembered: junk proofs cannot fill the cache.
       const rememberUntil =
         (Math.max(iat, now) + DPOP_PROOF_MAX_AGE_SECONDS + DPOP_FUTURE_SKEW_SECONDS) * 1000;

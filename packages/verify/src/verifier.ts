@@ -317,9 +317,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return unavailable();
       }
       if (!checked.ok) return refuse(checked.error, scheme.name);
-      // RFC 8705 §3, whatever the scheme: a certificate-bound token only over its certificate.
-      const unbound = certificateBindingError(checked.identity.claims.cnf, request);
-      if (unbound !== undefined) return refuse(unbound, scheme.name);
       const insufficient = checkScopes(checked.identity.scopes, policy);
       return insufficient === null
         ? { ok: true, identity: checked.identity }
