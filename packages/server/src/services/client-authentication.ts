@@ -4,12 +4,13 @@ import {
   fail,
   InvalidClient,
   InvalidRequest,
+  jwkThumbprint,
   ok,
   parseAuthorization,
   parseBasicClientCredentials,
   type Result,
 } from '@tessera/core';
-import { calculateJwkThumbprint, createLocalJWKSet, decodeJwt, type JWK, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import type { ClientRecord } from '../store/client-store.js';
 import type { EphemeralStore } from '../store/ephemeral-store.js';
 import { certificatePublicJwk, isCurrent, type PresentedCertificate } from './client-certificates.js';
@@ -268,22 +269,11 @@ export class ClientAuthenticator {
       );
     }
     const jwk = certificatePublicJwk(certificate.der);
-    const presented = jwk === null ? null : await thumbprint(jwk);
-    const registered = await Promise.all(
-      ((client.jwks?.keys ?? []) as Record<string, unknown>[]).map((key) => thumbprint(key)),
-    );
+    const presented = jwk === null ? null : jwkThumbprint(jwk);
+    const registered = ((client.jwks?.keys ?? []) as Record<string, unknown>[]).map(jwkThumbprint);
     if (presented === null || !registered.includes(presented)) {
       return rejected(ErrorCode.CLIENT_CERTIFICATE_MISMATCH, 'client certificate key is not registered');
     }
     return ok(client);
-  }
-}
-
-/** The RFC 7638 thumbprint of a public JWK, or null for one that has none. */
-async function thumbprint(jwk: Record<string, unknown>): Promise<string | null> {
-  try {
-    return await calculateJwkThumbprint(jwk as JWK, 'sha256');
-  } catch {
-    return null;
   }
 }

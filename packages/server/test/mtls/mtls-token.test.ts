@@ -200,6 +200,30 @@ describeEachDatabase('mutual TLS at the token endpoint', (db) => {
     assert.equal(stolen.status, 401);
   });
 
+  it('binds a token exchanged by a certificate client to its certificate', async () => {
+    const exchanger = await t.createClient({
+      authMethod: 'tls_client_auth',
+      tlsSubjectDn: 'CN=billing-worker,O=Example',
+      grantTypes: ['urn:ietf:params:oauth:grant-type:token-exchange'],
+      scopes: ['orders:read'],
+      audiences: ['orders-api'],
+    });
+    const subject = await post(certs.orders, grant(orders.clientId));
+    assert.equal(subject.status, 200);
+    const exchanged = await post(certs.billing, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      client_id: exchanger.clientId,
+      subject_token: String(subject.body.access_token),
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      audience: 'orders-api',
+    });
+    assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+    assert.deepEqual(decodeJwt(String(exchanged.body.access_token)).cnf, {
+      'x5t#S256': x5t(certs.billing.der),
+    });
+    await t.server.tessera.clients.delete(exchanger.clientId);
+  });
+
   it('works with curl --cert/--key', async () => {
     const run = await runCommand(
       'curl',
