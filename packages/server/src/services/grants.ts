@@ -168,8 +168,8 @@ export class GrantService {
   }
 
   /** Whether the grant has been revoked, as the store says now. */
-  async isRevoked(grantId: string): Promise<boolean> {
-    return (await this.options.store.findById(grantId))?.revokedAt != null;
+  isRevoked(grantId: string): Promise<boolean> {
+    return this.options.store.isRevoked(grantId);
   }
 
   /** The live grants made in a browser session, for logout. */

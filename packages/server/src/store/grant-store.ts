@@ -50,6 +50,8 @@ export interface GrantStore {
   /** The grants of a user and client that are neither revoked nor expired. */
   liveGrantIds(userId: string, clientId: string, now: number): Promise<string[]>;
   moveToSession(fromSessionId: string, toSessionId: string): Promise<void>;
+  /** Whether the grant is revoked (or gone), read fresh from the store. */
+  isRevoked(grantId: string): Promise<boolean>;
   /** The live grants made in a browser session. */
   liveGrantsOfSession(sessionId: string, now: number): Promise<GrantRecord[]>;
   insertRefreshToken(token: RefreshTokenRecord): Promise<void>;
@@ -120,6 +122,15 @@ export class SqlGrantStore implements GrantStore {
       .where('expires_at', '>', now)
       .execute();
     return rows.map((row) => row.id);
+  }
+
+  async isRevoked(grantId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('grants')
+      .select('revoked_at')
+      .where('id', '=', grantId)
+      .executeTakeFirst();
+    return row === undefined || row.revoked_at !== null;
   }
 
   async moveToSession(fromSessionId: string, toSessionId: string): Promise<void> {
