@@ -117,7 +117,10 @@ describe('pageHeaders', () => {
         );
         const [self, ...origins] = formAction(urls) ?? [];
         assert.equal(self, "'self'");
-        for (const origin of origins) assert.match(origin, /^[a-z][a-z0-9+.-]*:\/\/[a-z0-9.-]+(:[0-9]+)?$/);
+        // An origin, or a native app's private-use scheme (random strings such as `A.0:` are one).
+        for (const origin of origins) {
+          assert.match(origin, /^(?:[a-z][a-z0-9+.-]*:\/\/[a-z0-9.-]+(:[0-9]+)?|[a-z][a-z0-9+-]*(?:\.[a-z0-9+-]+)+:)$/);
+        }
       }),
       { numRuns: 300 },
     );
