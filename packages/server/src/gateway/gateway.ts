@@ -14,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { formatChallenge } from '@tessera/core';
 import type { pino } from 'pino';
+import { createAccessLog } from '../http/access-log.js';
 import { ClientCertificateReader } from '../http/client-certificate-reader.js';
-import { createAccessLogger, createLogger, type LogLevel } from '../http/logger.js';
+import { createLogger, type LogLevel } from '../http/logger.js';
 import { baseUrlFor, type GatewayConfig } from './gateway-config.js';
 import { GATEWAY_ERRORS, sendError, sendJson } from './gateway-responses.js';
 import {
@@ -85,7 +86,7 @@ export async function startGateway(
   options: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
   const logger = createLogger(options.logLevel ?? 'info', options.logDestination);
-  const requestLog = createAccessLogger(logger);
+  const accessLog = createAccessLog(logger);
   const routes = new RouteTable(config.routes);
   const proxy = new UpstreamProxy(config.upstream, { headersTimeoutMs: config.upstreamTimeoutMs });
   const formBodyLimit = options.formBodyLimit ?? DEFAULT_FORM_BODY_LIMIT;
@@ -199,20 +200,17 @@ export async function startGateway(
       upstreamError: undefined,
     };
     res.on('close', () => {
-      requestLog.info(
-        {
-          method: req.method,
-          path: pathOf(req.url ?? ''),
-          status: res.statusCode,
-          route: entry.route,
-          scheme: entry.scheme,
-          subject: entry.subject,
-          ...(entry.upstreamError === undefined ? {} : { upstreamError: entry.upstreamError }),
-          ...(res.writableFinished ? {} : { incomplete: true }),
-          ms: Math.round((performance.now() - startedAt) * 10) / 10,
-        },
-        'request',
-      );
+      accessLog({
+        method: req.method,
+        path: pathOf(req.url ?? ''),
+        status: res.statusCode,
+        route: entry.route,
+        scheme: entry.scheme,
+        subject: entry.subject,
+        upstreamError: entry.upstreamError,
+        incomplete: res.writableFinished ? undefined : true,
+        ms: Math.round((performance.now() - startedAt) * 10) / 10,
+      });
       if (closing) server.closeIdleConnections();
     });
     handle(req, res, entry).catch((error: unknown) => {

@@ -142,6 +142,8 @@ function connectionListed(
   droppedAnyway: ReadonlySet<string>,
   listed: Set<string> | undefined,
 ): Set<string> | undefined {
+  // What nearly every client sends: nothing to split.
+  if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return listed;
   for (const token of value.split(',')) {
     const name = token.trim().toLowerCase();
     if (name === '' || name === 'close' || droppedAnyway.has(name)) continue;

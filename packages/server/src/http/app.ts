@@ -11,12 +11,12 @@ import type { createBrowserFlow } from '../endpoints/browser-flow.js';
 import type { EndpointRequest, EndpointResponse } from '../endpoints/endpoint-io.js';
 import { PATHS } from '../endpoints/paths.js';
 import type { UserinfoRequest } from '../endpoints/userinfo.js';
+import { createAccessLog } from './access-log.js';
 import { registerBrowserRoutes } from './browser-routes.js';
 import type { ClientCertificateReader } from './client-certificate-reader.js';
 import { allowCrossOriginCalls } from './cors.js';
 import { errorHeaders, toTesseraError } from './error-response.js';
 import { parseFormBody } from './form-body.js';
-import { createAccessLogger } from './logger.js';
 
 type Endpoint = (request: EndpointRequest) => Promise<EndpointResponse>;
 
@@ -119,18 +119,15 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     done(null, payload);
   });
 
-  const accessLog = createAccessLogger(options.logger);
+  const accessLog = createAccessLog(options.logger);
   app.addHook('onResponse', (request, reply, done) => {
-    accessLog.info(
-      {
-        reqId: request.id,
-        method: request.method,
-        path: request.url.split('?', 1)[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
+    accessLog({
+      reqId: request.id,
+      method: request.method,
+      path: request.url.split('?', 1)[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    });
     done();
   });
   app.setErrorHandler((error, request, reply) => {

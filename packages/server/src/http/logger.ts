@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { createBatchedLogStream } from './batched-log-stream.js';
 
 /** Anything named like a credential is censored wherever it appears in a log record. */
 const REDACTED_PATHS = [
@@ -40,27 +41,6 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    destination ?? bufferedStdout(),
+    destination ?? createBatchedLogStream(),
   );
-}
-
-/**
- * Standard output, written in batches off the event loop: a write per line would cost a
- * system call each, and a synchronous one lets a slow reader stall every request. A quiet
- * process still shows its lines within a second; past 8 MiB waiting, lines are dropped
- * rather than held. Servers flush on start and close.
- */
-function bufferedStdout(): pino.DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: 8 * 1024 * 1024 });
-  setInterval(() => stream.flush(), 1000).unref();
-  return stream;
-}
-
-/**
- * The logger for the one line each request gets. Its records are built field by field from
- * values that hold no credential (id, method, path, status, duration), so it skips the
- * redaction pass, which costs about 10 µs a line, more than the rest of the logging.
- */
-export function createAccessLogger(logger: pino.Logger): pino.Logger {
-  return logger.child({}, { redact: { paths: [] } });
 }

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createBatchedLogStream, type RawWrite } from './batched-log-stream.js';
+
+const afterBatchWindow = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+/** A writer that records what it is given and completes each write only when told to. */
+function heldWriter() {
+  const writes: string[] = [];
+  const pending: (() => void)[] = [];
+  const write: RawWrite = (buffer, callback) => {
+    writes.push(buffer.toString());
+    pending.push(() => callback(null, buffer.length));
+  };
+  return { write, writes, complete: () => pending.shift()?.() };
+}
+
+describe('createBatchedLogStream', () => {
+  it('writes the lines of a few milliseconds together, in order, one write at a time', async () => {
+    const writer = heldWriter();
+    const stream = createBatchedLogStream({ write: writer.write });
+    stream.write('a\n');
+    stream.write('b\n');
+    assert.deepEqual(writer.writes, [], 'nothing written synchronously');
+    await afterBatchWindow();
+    assert.deepEqual(writer.writes, ['a\nb\n']);
+    stream.write('c\n');
+    stream.write('d\n');
+    await afterBatchWindow();
+    assert.deepEqual(writer.writes, ['a\nb\n'], 'no second write while the first is under way');
+    writer.complete();
+    assert.deepEqual(writer.writes, ['a\nb\n'], 'what waited during a write gets a batch window of its own');
+    stream.write('e\n');
+    await afterBatchWindow();
+    assert.deepEqual(writer.writes, ['a\nb\n', 'c\nd\ne\n']);
+  });
+
+  it('writes at once when 64 KiB are waiting', () => {
+    const writer = heldWriter();
+    const stream = createBatchedLogStream({ write: writer.write });
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let i = 0; i < 64; i += 1) stream.write(line);
+    assert.equal(writer.writes.length, 1);
+    assert.equal(writer.writes[0], line.repeat(64));
+  });
+
+  it('drops lines past the limit, says how many, and calls back once all is written', async () => {
+    const writer = heldWriter();
+    const stream = createBatchedLogStream({ write: writer.write, maxPendingBytes: 4, now: () => 7 });
+    stream.write('a\n');
+    await afterBatchWindow();
+    stream.write('b\n');
+    stream.write('c\n');
+    stream.write('d\n');
+    let flushed = false;
+    stream.flush(() => {
+      flushed = true;
+    });
+    writer.complete();
+    const notice = {
+      level: 40,
+      time: 7,
+      msg: 'log lines dropped: standard output is not keeping up',
+      dropped: 1,
+    };
+    assert.equal(writer.writes[1], `b\nc\n${JSON.stringify(notice)}\n`);
+    assert.equal(flushed, false, 'not before the last write is done');
+    writer.complete();
+    assert.equal(flushed, true);
+  });
+
+  it('writes the rest of a partial write, and retries after EAGAIN', async () => {
+    const writes: string[] = [];
+    let again = true;
+    const stream = createBatchedLogStream({
+      write: (buffer, callback) => {
+        writes.push(buffer.toString());
+        if (again) {
+          again = false;
+          const error: NodeJS.ErrnoException = Object.assign(new Error('try again'), { code: 'EAGAIN' });
+          setImmediate(() => callback(error, 0));
+        } else {
+          setImmediate(() => callback(null, Math.min(3, buffer.length)));
+        }
+      },
+    });
+    stream.write('abcdef\n');
+    await new Promise<void>((resolve) => stream.flush(() => resolve()));
+    assert.deepEqual(writes, ['abcdef\n', 'abcdef\n', 'def\n', '\n']);
+  });
+
+  it('gives up quietly when standard output is gone, and still calls back', async () => {
+    const stream = createBatchedLogStream({
+      write: (_buffer, callback) =>
+        setImmediate(() => callback(Object.assign(new Error('gone'), { code: 'EPIPE' }), 0)),
+    });
+    stream.write('a\n');
+    await new Promise<void>((resolve) => stream.flush(() => resolve()));
+  });
+});
