@@ -60,5 +60,13 @@ export function createAccessTokenCheck(options: AccessTokenCheckOptions): Access
   };
 }
 
-/** Three base64url segments: a JWS. Anything else is an opaque token. */
-const looksLikeJws = (token: string) => /^[^.]+\.[^.]+\.[^.]*$/.test(token);
+/**
+ * Exactly two dots, the first two parts non-empty: a JWS. Anything else is an opaque token.
+ * (`indexOf` rather than a regular expression: this runs on every request, cached or not.)
+ */
+export function looksLikeJws(token: string): boolean {
+  const first = token.indexOf('.');
+  if (first < 1) return false;
+  const second = token.indexOf('.', first + 1);
+  return second > first + 1 && !token.includes('.', second + 1);
+}

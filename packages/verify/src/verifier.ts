@@ -13,7 +13,6 @@ import type { JwsAlgorithm } from './algorithms.js';
 import { createApiKeyScheme } from './api-key-scheme.js';
 import { createBearerScheme } from './bearer-scheme.js';
 import { headerCount } from './bearer-token.js';
-import { certificateBindingError } from './certificate-binding.js';
 import { CertificateClientLookup } from './certificate-client-lookup.js';
 import { refusalFor } from './challenge.js';
 import { createDpopScheme } from './dpop-scheme.js';
@@ -148,6 +147,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   type Loaded = { schemes: Scheme[]; feed: RevocationFeedClient | undefined };
   let startup: Promise<Loaded> | undefined;
+  /** What `startup` resolved to: once loaded, a request need not wait a turn for it. */
+  let loadedState: Loaded | undefined;
   let failedAt = 0;
   let feed: RevocationFeedClient | undefined;
 
@@ -156,10 +157,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (startup === undefined || (failedAt !== 0 && nowMs() - failedAt >= RETRY_START_MS)) {
       failedAt = 0;
       startup = start();
-      startup.catch((error: Error) => {
-        failedAt = nowMs();
-        onError(error);
-      });
+      startup.then(
+        (loaded) => {
+          loadedState = loaded;
+        },
+        (error: Error) => {
+          failedAt = nowMs();
+          onError(error);
+        },
+      );
     }
     return startup;
   }
@@ -288,11 +294,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
       feed?.stop();
     },
     async verify(request, policy) {
-      let loaded: Loaded;
-      try {
-        loaded = await load();
-      } catch {
-        return unavailable();
+      let loaded = loadedState;
+      if (loaded === undefined) {
+        try {
+          loaded = await load();
+        } catch {
+          return unavailable();
+        }
       }
       if (headerCount(request, 'authorization') > 1) {
         return refuse(new InvalidRequest(ErrorCode.CREDENTIALS_AMBIGUOUS, 'Send one Authorization header.'));

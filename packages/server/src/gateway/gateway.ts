@@ -133,7 +133,9 @@ export async function startGateway(
     let identity: ForwardedIdentity | undefined;
     let body: Buffer | Readable | null = hasBody(req) ? req : null;
     if (!route.public) {
-      const read = await readVerifyRequest(req, { form: formBodyLimit, signed: signedBodyLimit });
+      // Most requests have no body to read first: no need to wait a turn for them.
+      const reading = readVerifyRequest(req, { form: formBodyLimit, signed: signedBodyLimit });
+      const read = reading instanceof Promise ? await reading : reading;
       if (!read.ok) {
         if (read.reason === 'too-large') sendError(res, GATEWAY_ERRORS.formBodyTooLarge);
         else res.destroy();

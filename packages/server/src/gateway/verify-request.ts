@@ -28,11 +28,35 @@ export type ReadRequest =
  * if (read.ok) await verifier.verify(read.request, { allOf: ['charges:read'] });
  * ```
  */
-export async function readVerifyRequest(
+export function readVerifyRequest(
   req: IncomingMessage,
   limits: { readonly form: number; readonly signed: number },
-): Promise<ReadRequest> {
-  const base = {
+): ReadRequest | Promise<ReadRequest> {
+  const { headers } = req;
+  const signed = /^\s*AWS4-HMAC-SHA256(\s|$)/.test(headers.authorization ?? '');
+  const withBody = hasBody(req);
+  const form = withBody && isFormBody(req.rawHeaders);
+  if (!signed && !form) return { ok: true, request: requestHead(req), body: undefined };
+  if (!withBody) return { ok: true, request: requestHead(req, { body: Buffer.alloc(0) }), body: undefined };
+  const limit = Math.max(signed ? limits.signed : 0, form ? limits.form : 0);
+  const declared = Number(headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return { ok: false, reason: 'too-large' };
+  return readLimited(req, limit).then((body): ReadRequest => {
+    if (typeof body === 'string') return { ok: false, reason: body };
+    const request = requestHead(req, {
+      formBody: form ? new URLSearchParams(body.toString('utf8')) : undefined,
+      body: signed ? body : undefined,
+    });
+    return { ok: true, request, body };
+  });
+}
+
+/** The verifier's view of the request line and headers, with whatever body it is shown. */
+function requestHead(
+  req: IncomingMessage,
+  shown: Pick<VerifyRequest, 'formBody' | 'body'> = { formBody: undefined },
+): VerifyRequest {
+  return {
     method: req.method ?? '',
     url: req.url ?? '',
     headers: req.headers,
@@ -40,24 +64,7 @@ export async function readVerifyRequest(
     // What clients addressed, for DPoP's htu: this connection's scheme and the Host they sent
     // (the config's `resource`, when set, takes its place: behind a proxy this is plain HTTP).
     origin: `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? ''}`,
-  };
-  const signed = /^\s*AWS4-HMAC-SHA256(\s|$)/.test(req.headers.authorization ?? '');
-  const form = hasBody(req) && isFormBody(req.rawHeaders);
-  if (!signed && !form) return { ok: true, request: { ...base, formBody: undefined }, body: undefined };
-  if (!hasBody(req)) return { ok: true, request: { ...base, body: Buffer.alloc(0) }, body: undefined };
-  const limit = Math.max(signed ? limits.signed : 0, form ? limits.form : 0);
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return { ok: false, reason: 'too-large' };
-  const body = await readLimited(req, limit);
-  if (typeof body === 'string') return { ok: false, reason: body };
-  return {
-    ok: true,
-    request: {
-      ...base,
-      formBody: form ? new URLSearchParams(body.toString('utf8')) : undefined,
-      body: signed ? body : undefined,
-    },
-    body,
+    ...shown,
   };
 }
 

@@ -119,7 +119,10 @@ describe('pageHeaders', () => {
         assert.equal(self, "'self'");
         // An origin, or a native app's private-use scheme (random strings such as `A.0:` are one).
         for (const origin of origins) {
-          assert.match(origin, /^(?:[a-z][a-z0-9+.-]*:\/\/[a-z0-9.-]+(:[0-9]+)?|[a-z][a-z0-9+-]*(?:\.[a-z0-9+-]+)+:)$/);
+          assert.match(
+            origin,
+            /^(?:[a-z][a-z0-9+.-]*:\/\/[a-z0-9.-]+(:[0-9]+)?|[a-z][a-z0-9+-]*(?:\.[a-z0-9+-]+)+:)$/,
+          );
         }
       }),
       { numRuns: 300 },
