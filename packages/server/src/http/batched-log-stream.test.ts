@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { createBatchedLogStream, type RawWrite } from './batched-log-stream.js';
 
 const afterBatchWindow = () => new Promise((resolve) => setTimeout(resolve, 30));
@@ -87,6 +89,64 @@ describe('createBatchedLogStream', () => {
     stream.write('abcdef\n');
     await new Promise<void>((resolve) => stream.flush(() => resolve()));
     assert.deepEqual(writes, ['abcdef\n', 'abcdef\n', 'def\n', '\n']);
+  });
+
+  it('writes what waits synchronously on flushSync, once', async () => {
+    const writer = heldWriter();
+    const synchronous: string[] = [];
+    const stream = createBatchedLogStream({
+      write: writer.write,
+      writeSync: (buffer) => synchronous.push(buffer.toString()),
+      maxPendingBytes: 4,
+      now: () => 7,
+    });
+    stream.flushSync();
+    assert.deepEqual(synchronous, [], 'nothing to write');
+    stream.write('a\n');
+    stream.write('b\n');
+    stream.write('c\n');
+    stream.flushSync();
+    const notice = {
+      level: 40,
+      time: 7,
+      msg: 'log lines dropped: standard output is not keeping up',
+      dropped: 1,
+    };
+    assert.deepEqual(synchronous, [`a\nb\n${JSON.stringify(notice)}\n`]);
+    await afterBatchWindow();
+    assert.deepEqual(writer.writes, [], 'the batch window does not write them again');
+  });
+
+  it('keeps the lines a process logged just before it exited, or crashed', () => {
+    const logger = fileURLToPath(new URL('./logger.ts', import.meta.url));
+    for (const [ending, status] of [
+      ['process.exit(3);', 3],
+      ["throw new Error('boom');", 1],
+    ] as const) {
+      const script = `import { createLogger } from ${JSON.stringify(logger)};
+        const log = createLogger('info');
+        for (let i = 0; i < 3; i += 1) log.info({ i }, 'last words');
+        ${ending}`;
+      const child = spawnSync(
+        process.execPath,
+        ['--conditions=tessera-source', '--import', 'tsx', '--input-type=module', '-e', script],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      assert.equal(child.status, status, child.stderr);
+      const lines = child.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { i: number; msg: string });
+      assert.deepEqual(
+        lines.map((line) => [line.i, line.msg]),
+        [
+          [0, 'last words'],
+          [1, 'last words'],
+          [2, 'last words'],
+        ],
+        ending,
+      );
+    }
   });
 
   it('gives up quietly when standard output is gone, and still calls back', async () => {

@@ -2,7 +2,7 @@
  * Where log lines go by default: standard output, written off the event loop, one write per
  * batch of lines, never holding up a request.
  */
-import { write as fsWrite } from 'node:fs';
+import { write as fsWrite, writeSync as fsWriteSync } from 'node:fs';
 
 /** Writes `buffer` (or part of it) and calls back with how much went out. */
 export type RawWrite = (
@@ -14,11 +14,15 @@ export interface BatchedLogStream {
   write(line: string): void;
   /** Writes out everything waiting, then calls `callback`. */
   flush(callback?: () => void): void;
+  /** Writes what has not been handed to a write yet, synchronously: for the process's exit. */
+  flushSync(): void;
 }
 
 export interface BatchedLogStreamOptions {
   /** Default: `fs.write` to file descriptor 1. */
   readonly write?: RawWrite;
+  /** Default: `fs.writeSync` to file descriptor 1. */
+  readonly writeSync?: (buffer: Buffer) => void;
   /** Lines waiting beyond this many characters are dropped and counted (default 8 MiB). */
   readonly maxPendingBytes?: number;
   readonly now?: () => number;
@@ -46,6 +50,7 @@ const RETRY_MS = 50;
  */
 export function createBatchedLogStream(options: BatchedLogStreamOptions = {}): BatchedLogStream {
   const write = options.write ?? ((buffer, callback) => fsWrite(1, buffer, callback));
+  const writeSync = options.writeSync ?? ((buffer) => fsWriteSync(1, buffer));
   const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
   const now = options.now ?? Date.now;
   let pending: string[] = [];
@@ -92,6 +97,12 @@ export function createBatchedLogStream(options: BatchedLogStreamOptions = {}): B
       settle();
       return;
     }
+    writing = true;
+    writeOut(takePending());
+  };
+
+  /** Everything waiting, with the notice of dropped lines, as one buffer; nothing waits after. */
+  const takePending = (): Buffer => {
     let text = pending.join('');
     if (dropped > 0) {
       const notice = {
@@ -105,8 +116,7 @@ export function createBatchedLogStream(options: BatchedLogStreamOptions = {}): B
     }
     pending = [];
     pendingBytes = 0;
-    writing = true;
-    writeOut(Buffer.from(text));
+    return Buffer.from(text);
   };
 
   return {
@@ -126,5 +136,34 @@ export function createBatchedLogStream(options: BatchedLogStreamOptions = {}): B
       if (writing) return;
       drain();
     },
+    flushSync() {
+      clearTimeout(timer);
+      timer = undefined;
+      if (pending.length === 0 && dropped === 0) return;
+      try {
+        writeSync(takePending());
+      } catch {
+        // Standard output is gone or full: there is nowhere else to put the lines.
+      }
+    },
   };
+}
+
+let stdoutStream: BatchedLogStream | undefined;
+
+/**
+ * The one batched stream over standard output that every logger of the process shares (two
+ * would interleave their batches), created on first use. Lines still waiting when the process
+ * exits, a crash included, are written synchronously then, so the last lines before an exit
+ * are not lost.
+ *
+ * @example const logger = pino({}, stdoutLogStream());
+ */
+export function stdoutLogStream(): BatchedLogStream {
+  if (stdoutStream === undefined) {
+    const stream = createBatchedLogStream();
+    process.once('exit', () => stream.flushSync());
+    stdoutStream = stream;
+  }
+  return stdoutStream;
 }

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { createBatchedLogStream } from './batched-log-stream.js';
+import { stdoutLogStream } from './batched-log-stream.js';
 
 /** Anything named like a credential is censored wherever it appears in a log record. */
 const REDACTED_PATHS = [
@@ -41,6 +41,6 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    destination ?? createBatchedLogStream(),
+    destination ?? stdoutLogStream(),
   );
 }
