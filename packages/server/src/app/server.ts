@@ -227,7 +227,7 @@ export async function startServer(
         await flushUsage();
         await replayCache.close();
         await tessera.close();
-        logger.flush();
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
       },
     };
   } catch (error) {

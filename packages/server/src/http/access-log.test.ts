@@ -43,6 +43,34 @@ describe('createAccessLog', () => {
     assert.equal(line.ms, null);
   });
 
+  it('lets a destination that routes by level (pino.multistream) see an info line', () => {
+    const info: string[] = [];
+    const errors: string[] = [];
+    const logger = pino(
+      { level: 'info' },
+      pino.multistream([
+        { level: 'info', stream: { write: (line: string) => info.push(line) } },
+        { level: 'error', stream: { write: (line: string) => errors.push(line) } },
+      ]),
+    );
+    const access = createAccessLog(logger);
+    logger.error('failed');
+    access({ method: 'GET', status: 200 });
+    assert.equal(errors.length, 1, 'the access line does not go where the error went');
+    assert.equal(info.length, 2);
+    assert.equal((JSON.parse(info[1] ?? '') as { msg: string }).msg, 'request');
+  });
+
+  it('writes a value of an unexpected type as a string, never raw', () => {
+    const { logger, lines } = capturingLogger();
+    const hostile = { toString: () => '1,"injected":true}\n{"forged":1' } as unknown as string;
+    createAccessLog(logger)({ weird: hostile as unknown as number });
+    assert.equal(lines.length, 1);
+    const line = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    assert.equal(line.weird, '1,"injected":true}\n{"forged":1');
+    assert.equal('injected' in line, false);
+  });
+
   it('follows the logger level, also when it changes', () => {
     const { logger, lines } = capturingLogger('warn');
     const access = createAccessLog(logger);

@@ -29,6 +29,10 @@ const INFO = 30;
 export function createAccessLog(logger: pino.Logger): AccessLog {
   const destination = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
   if (destination === undefined) throw new TypeError('createAccessLog: not a pino logger');
+  // A destination that routes by level (pino.multistream) reads it from pino, line by line.
+  if ((destination as unknown as Record<symbol, unknown>)[pino.symbols.needsMetadataGsym] === true) {
+    return (fields) => logger.info(fields, 'request');
+  }
   const bindings = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}`;
   return (fields) => {
     if (!logger.isLevelEnabled('info')) return;
@@ -36,7 +40,7 @@ export function createAccessLog(logger: pino.Logger): AccessLog {
     for (const name of Object.keys(fields)) {
       const value = fields[name];
       if (value === undefined) continue;
-      line += `${memberPrefix(name)}${typeof value === 'string' ? JSON.stringify(value) : jsonScalar(value)}`;
+      line += `${memberPrefix(name)}${jsonValue(value)}`;
     }
     destination.write(`${line},"msg":"request"}\n`);
   };
@@ -54,7 +58,9 @@ function memberPrefix(name: string): string {
   return prefix;
 }
 
-/** A number or boolean as JSON writes it (`null` for NaN and the infinities). */
-function jsonScalar(value: number | boolean): string {
-  return typeof value === 'number' && !Number.isFinite(value) ? 'null' : String(value);
+/** A value as JSON writes it (`null` for NaN and the infinities); anything unexpected as a string. */
+function jsonValue(value: unknown): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'boolean') return String(value);
+  return JSON.stringify(String(value));
 }

@@ -96,7 +96,10 @@ describe('createBatchedLogStream', () => {
     const synchronous: string[] = [];
     const stream = createBatchedLogStream({
       write: writer.write,
-      writeSync: (buffer) => synchronous.push(buffer.toString()),
+      writeSync: (buffer) => {
+        synchronous.push(buffer.toString());
+        return buffer.length;
+      },
       maxPendingBytes: 4,
       now: () => 7,
     });
@@ -117,6 +120,76 @@ describe('createBatchedLogStream', () => {
     assert.deepEqual(writer.writes, [], 'the batch window does not write them again');
   });
 
+  it('on flushSync, finishes a batch written in part first, through a full pipe', () => {
+    const synchronous: string[] = [];
+    let full = 2;
+    const stream = createBatchedLogStream({
+      write: (_buffer, callback) => callback(null, 3),
+      writeSync: (buffer) => {
+        full -= 1;
+        if (full >= 0) throw Object.assign(new Error('try again'), { code: 'EAGAIN' });
+        synchronous.push(buffer.subarray(0, 4096).toString());
+        return Math.min(4096, buffer.length);
+      },
+    });
+    // 64 KiB are written at once, and only 3 bytes of them go out before the exit.
+    for (let i = 0; i < 8; i += 1) stream.write(`${'x'.repeat(8191)}\n`);
+    stream.write('late\n');
+    stream.flushSync();
+    assert.equal(synchronous.join(''), `${'x'.repeat(8188)}\n${`${'x'.repeat(8191)}\n`.repeat(7)}late\n`);
+  });
+
+  it('calls a flush back once the lines before it are out, whatever came after', () => {
+    const writer = heldWriter();
+    const stream = createBatchedLogStream({ write: writer.write });
+    let flushed = 0;
+    stream.write('a\n');
+    stream.flush(() => {
+      flushed += 1;
+    });
+    stream.write('b\n');
+    writer.complete();
+    assert.equal(flushed, 1, 'b, written after the flush, is not waited for');
+    stream.flush(() => {
+      flushed += 1;
+    });
+    assert.deepEqual(writer.writes, ['a\n', 'b\n'], 'a flush writes what waits at once');
+    writer.complete();
+    assert.equal(flushed, 2);
+    stream.flush(() => {
+      flushed += 1;
+    });
+    assert.equal(flushed, 3, 'nothing waiting: called back at once');
+  });
+
+  it('counts the lines of a failed write as dropped, and does not retry on its own', async () => {
+    const writes: string[] = [];
+    let failing = true;
+    const stream = createBatchedLogStream({
+      now: () => 7,
+      write: (buffer, callback) => {
+        writes.push(buffer.toString());
+        const error = failing ? Object.assign(new Error('no space'), { code: 'ENOSPC' }) : null;
+        callback(error, buffer.length);
+      },
+    });
+    stream.write('a\n');
+    stream.write('b\n');
+    await afterBatchWindow();
+    await afterBatchWindow();
+    assert.deepEqual(writes, ['a\nb\n'], 'one attempt, no retry loop');
+    failing = false;
+    stream.write('c\n');
+    await afterBatchWindow();
+    const notice = {
+      level: 40,
+      time: 7,
+      msg: 'log lines dropped: standard output is not keeping up',
+      dropped: 2,
+    };
+    assert.deepEqual(writes, ['a\nb\n', `c\n${JSON.stringify(notice)}\n`]);
+  });
+
   it('keeps the lines a process logged just before it exited, or crashed', () => {
     const logger = fileURLToPath(new URL('./logger.ts', import.meta.url));
     for (const [ending, status] of [
@@ -125,6 +198,8 @@ describe('createBatchedLogStream', () => {
     ] as const) {
       const script = `import { createLogger } from ${JSON.stringify(logger)};
         const log = createLogger('info');
+        const filler = 'f'.repeat(2000);
+        for (let i = 0; i < 200; i += 1) log.info({ filler }, 'earlier');
         for (let i = 0; i < 3; i += 1) log.info({ i }, 'last words');
         ${ending}`;
       const child = spawnSync(
@@ -137,8 +212,9 @@ describe('createBatchedLogStream', () => {
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line) as { i: number; msg: string });
+      assert.equal(lines.length, 203, 'every line, whole (400 KB: several batches)');
       assert.deepEqual(
-        lines.map((line) => [line.i, line.msg]),
+        lines.slice(200).map((line) => [line.i, line.msg]),
         [
           [0, 'last words'],
           [1, 'last words'],

@@ -10,11 +10,14 @@ export type RawWrite = (
   callback: (error: NodeJS.ErrnoException | null, written: number) => void,
 ) => void;
 
+/** Writes `buffer` (or part of it) at once and returns how much went out; may throw EAGAIN. */
+export type RawWriteSync = (buffer: Buffer) => number;
+
 export interface BatchedLogStream {
   write(line: string): void;
-  /** Writes out everything waiting, then calls `callback`. */
+  /** Calls `callback` once every line written before this call is out (or given up on). */
   flush(callback?: () => void): void;
-  /** Writes what has not been handed to a write yet, synchronously: for the process's exit. */
+  /** Writes everything not yet out, synchronously: for the process's exit. */
   flushSync(): void;
 }
 
@@ -22,7 +25,7 @@ export interface BatchedLogStreamOptions {
   /** Default: `fs.write` to file descriptor 1. */
   readonly write?: RawWrite;
   /** Default: `fs.writeSync` to file descriptor 1. */
-  readonly writeSync?: (buffer: Buffer) => void;
+  readonly writeSync?: RawWriteSync;
   /** Lines waiting beyond this many characters are dropped and counted (default 8 MiB). */
   readonly maxPendingBytes?: number;
   readonly now?: () => number;
@@ -35,6 +38,8 @@ const BATCH_MS = 10;
 const BATCH_BYTES = 64 * 1024;
 /** Standard output said "try again" (a full non-blocking pipe). */
 const RETRY_MS = 50;
+/** How long the exit flush keeps trying a full pipe before it gives up. */
+const EXIT_FLUSH_MS = 2000;
 
 /**
  * Collects lines and writes them together: what arrives within 10 ms (or 64 KiB) goes out in
@@ -44,7 +49,7 @@ const RETRY_MS = 50;
  * Why not a synchronous write per line: a system call each, and a slow reader of standard
  * output (a log shipper, a terminal) would stop every request until it caught up. Here a
  * slow reader only makes lines wait; past `maxPendingBytes` they are dropped, and a line
- * says how many.
+ * says how many (as it does for a batch that failed to write).
  *
  * @example const logger = pino({}, createBatchedLogStream());
  */
@@ -56,54 +61,21 @@ export function createBatchedLogStream(options: BatchedLogStreamOptions = {}): B
   let pending: string[] = [];
   let pendingBytes = 0;
   let dropped = 0;
-  let writing = false;
   let timer: NodeJS.Timeout | undefined;
-  const waiters: (() => void)[] = [];
+  /** What of the batch being written has not gone out yet; undefined when none is. */
+  let unwritten: Buffer | undefined;
+  /** Whether a write of `unwritten` is under way (rather than waiting to be retried). */
+  let outstanding = false;
+  /** Batches are numbered; a flush waits for the one holding the last line it saw. */
+  let batchesStarted = 0;
+  let batchesDone = 0;
+  let waiters: { batch: number; callback: () => void }[] = [];
 
-  const settle = () => {
-    if (writing || pending.length > 0 || dropped > 0) return;
-    for (const waiter of waiters.splice(0)) waiter();
-  };
-
-  const writeOut = (buffer: Buffer) => {
-    write(buffer, (error, written) => {
-      if (error && error.code !== 'EAGAIN') {
-        // Nowhere left to say so: standard output is gone (EPIPE and the like).
-        writing = false;
-        pending = [];
-        pendingBytes = 0;
-        dropped = 0;
-        settle();
-        return;
-      }
-      const rest = buffer.subarray(error ? 0 : written);
-      if (rest.length > 0) {
-        setTimeout(() => writeOut(rest), error ? RETRY_MS : 0);
-        return;
-      }
-      writing = false;
-      // What came in meanwhile waits for its own batch, unless a flush is waiting on it:
-      // writing it at once would mean a small write per completion under load.
-      if (waiters.length > 0 || pendingBytes >= BATCH_BYTES) drain();
-      else if (pending.length > 0 || dropped > 0) timer ??= setTimeout(drain, BATCH_MS);
-    });
-  };
-
-  const drain = () => {
-    clearTimeout(timer);
-    timer = undefined;
-    if (writing) return;
-    if (pending.length === 0 && dropped === 0) {
-      settle();
-      return;
-    }
-    writing = true;
-    writeOut(takePending());
-  };
-
-  /** Everything waiting, with the notice of dropped lines, as one buffer; nothing waits after. */
-  const takePending = (): Buffer => {
+  /** Everything waiting as one buffer, with a notice of the lines dropped so far. */
+  const takePending = (): { buffer: Buffer; lost: number } => {
     let text = pending.join('');
+    // If this batch fails, these are lost: its lines and those its notice reports.
+    const lost = pending.length + dropped;
     if (dropped > 0) {
       const notice = {
         level: 40,
@@ -116,7 +88,57 @@ export function createBatchedLogStream(options: BatchedLogStreamOptions = {}): B
     }
     pending = [];
     pendingBytes = 0;
-    return Buffer.from(text);
+    return { buffer: Buffer.from(text), lost };
+  };
+
+  const batchDone = () => {
+    unwritten = undefined;
+    batchesDone += 1;
+    const ready = waiters.filter((waiter) => waiter.batch <= batchesDone);
+    waiters = waiters.filter((waiter) => waiter.batch > batchesDone);
+    for (const waiter of ready) waiter.callback();
+    // What came in meanwhile waits for its own batch, unless a flush waits on it: writing
+    // it at once would mean a small write per completion under load. A count of dropped
+    // lines alone waits for the next line (or flush): a failing output is not retried forever.
+    if (waiters.length > 0 || pendingBytes >= BATCH_BYTES) drain();
+    else if (pending.length > 0) timer ??= setTimeout(drain, BATCH_MS);
+  };
+
+  const writeOut = (buffer: Buffer, lost: number) => {
+    unwritten = buffer;
+    outstanding = true;
+    write(buffer, (error, written) => {
+      outstanding = false;
+      if (unwritten !== buffer) return; // the exit flush took it over
+      if (error && error.code !== 'EAGAIN') {
+        // Standard output is gone or failing (EPIPE, ENOSPC…): the batch is lost, and says so
+        // in the next one, should that get through.
+        dropped += lost;
+        batchDone();
+        return;
+      }
+      const rest = buffer.subarray(error ? 0 : written);
+      if (rest.length === 0) {
+        batchDone();
+        return;
+      }
+      unwritten = rest;
+      setTimeout(
+        () => {
+          if (unwritten === rest) writeOut(rest, lost);
+        },
+        error ? RETRY_MS : 0,
+      );
+    });
+  };
+
+  const drain = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (unwritten !== undefined || (pending.length === 0 && dropped === 0)) return;
+    batchesStarted += 1;
+    const { buffer, lost } = takePending();
+    writeOut(buffer, lost);
   };
 
   return {
@@ -127,23 +149,41 @@ export function createBatchedLogStream(options: BatchedLogStreamOptions = {}): B
         pending.push(line);
         pendingBytes += line.length;
       }
-      if (writing) return;
+      if (unwritten !== undefined) return;
       if (pendingBytes >= BATCH_BYTES) drain();
       else timer ??= setTimeout(drain, BATCH_MS);
     },
     flush(callback) {
-      if (callback) waiters.push(callback);
-      if (writing) return;
+      const waitingLines = pending.length > 0 || dropped > 0;
+      if (!waitingLines && unwritten === undefined) {
+        callback?.();
+        return;
+      }
+      // The lines now waiting go in the batch after the one being written, if any.
+      const batch = waitingLines ? batchesStarted + 1 : batchesStarted;
+      if (callback) waiters.push({ batch, callback });
       drain();
     },
     flushSync() {
       clearTimeout(timer);
       timer = undefined;
-      if (pending.length === 0 && dropped === 0) return;
-      try {
-        writeSync(takePending());
-      } catch {
-        // Standard output is gone or full: there is nowhere else to put the lines.
+      // A batch written in part is finished from where it stopped. One whose write is still
+      // under way is left to it: writing it again would print its lines twice.
+      const parts = [
+        outstanding ? undefined : unwritten,
+        pending.length > 0 || dropped > 0 ? takePending().buffer : undefined,
+      ];
+      unwritten = undefined;
+      const deadline = Date.now() + EXIT_FLUSH_MS;
+      for (let part of parts) {
+        while (part !== undefined && part.length > 0) {
+          try {
+            part = part.subarray(writeSync(part));
+          } catch (error) {
+            // A full non-blocking pipe: try again, for a while. Anything else: nowhere to write.
+            if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) return;
+          }
+        }
       }
     },
   };
