@@ -66,9 +66,8 @@ export function createBatchedLogStream(options: BatchedLogStreamOptions = {}): B
   let unwritten: Buffer | undefined;
   /** Whether a write of `unwritten` is under way (rather than waiting to be retried). */
   let outstanding = false;
-  /** Batches are numbered; a flush waits for the one holding the last line it saw. */
+  /** Batches are numbered, one written at a time; a flush waits for the one holding the last line it saw. */
   let batchesStarted = 0;
-  let batchesDone = 0;
   let waiters: { batch: number; callback: () => void }[] = [];
 
   /** Everything waiting as one buffer, with a notice of the lines dropped so far. */
@@ -93,9 +92,8 @@ export function createBatchedLogStream(options: BatchedLogStreamOptions = {}): B
 
   const batchDone = () => {
     unwritten = undefined;
-    batchesDone += 1;
-    const ready = waiters.filter((waiter) => waiter.batch <= batchesDone);
-    waiters = waiters.filter((waiter) => waiter.batch > batchesDone);
+    const ready = waiters.filter((waiter) => waiter.batch <= batchesStarted);
+    waiters = waiters.filter((waiter) => waiter.batch > batchesStarted);
     for (const waiter of ready) waiter.callback();
     // What came in meanwhile waits for its own batch, unless a flush waits on it: writing
     // it at once would mean a small write per completion under load. A count of dropped
