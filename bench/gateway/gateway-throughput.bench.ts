@@ -65,6 +65,7 @@ const tokenCount = Number(flags.tokens);
 const rounds = Number(flags.rounds);
 const PHASE_NAMES = ['plain', 'public', 'repeated', 'distinct', 'dpop'] as const;
 type PhaseName = (typeof PHASE_NAMES)[number];
+type RoundResults = Partial<Record<PhaseName, PhaseResult>>;
 const selected = new Set(flags.phases.split(',').map((name) => name.trim()));
 for (const name of selected) {
   if (!(PHASE_NAMES as readonly string[]).includes(name)) throw new Error(`unknown phase ${name}`);
@@ -252,6 +253,19 @@ async function main(): Promise<void> {
       headers: { authorization: `DPoP ${dpopToken}`, dpop: proof },
       body: '',
     }));
+  // Why rounds, and the best of them: on a shared machine, noise only ever slows a phase down.
+  const roundResults: RoundResults[] = [];
+  /** The phase's best valid round so far (else its first one). */
+  const bestRound = (name: PhaseName): PhaseResult | undefined =>
+    roundResults
+      .map((round) => round[name])
+      .reduce<PhaseResult | undefined>((best, result) => {
+        if (result === undefined || best === undefined) return best ?? result;
+        return result.valid && (!best.valid || result.requestsPerSecond > best.requestsPerSecond)
+          ? result
+          : best;
+      }, undefined);
+
   /**
    * Why its own runner: a proof is good once, and runPhase restarts its request list for the
    * measured run, so the warm-up and the measured run each get a pool of their own, both signed
@@ -260,7 +274,7 @@ async function main(): Promise<void> {
    */
   const runDpop = async (): Promise<PhaseResult> => {
     const nonce = await gatewayNonce(dpopUrl, dpopToken, dpopKey);
-    const rate = dpopRate ?? 1.5 * (results.repeated?.requestsPerSecond ?? 10_000);
+    const rate = dpopRate ?? 1.5 * (bestRound('repeated')?.requestsPerSecond ?? 10_000);
     const started = performance.now();
     const warm = dpopRequests(nonce, warmupSeconds, rate);
     const measured = dpopRequests(nonce, durationSeconds, rate);
@@ -331,12 +345,9 @@ async function main(): Promise<void> {
     },
   ];
   const phases = allPhases.filter(({ name }) => selected.has(name));
-  // Why rounds, and the best of them: on a shared machine, noise only ever slows a phase down.
-  const results: Partial<Record<PhaseName, PhaseResult>> = {};
-  const roundResults: Partial<Record<PhaseName, PhaseResult>>[] = [];
   for (let round = 1; round <= rounds; round++) {
     console.log(`round ${round} of ${rounds}`);
-    const thisRound: Partial<Record<PhaseName, PhaseResult>> = {};
+    const thisRound: RoundResults = {};
     roundResults.push(thisRound);
     for (const { name, label, origin, requests, pid, run } of phases) {
       const result = run === undefined ? await phase(origin, requests, pid) : await run();
@@ -350,15 +361,10 @@ async function main(): Promise<void> {
           `  the gateway's last output:\n${gateway.recentOutput().split('\n').slice(-4).join('\n')}`,
         );
       }
-      const best = results[name];
-      if (
-        best === undefined ||
-        (result.valid && (!best.valid || result.requestsPerSecond > best.requestsPerSecond))
-      ) {
-        results[name] = result;
-      }
     }
   }
+  const results: RoundResults = {};
+  for (const { name } of phases) results[name] = bestRound(name);
   const best = results as Record<PhaseName, PhaseResult>;
   if (rounds > 1) {
     console.log('\nbest round of each phase');
@@ -396,7 +402,7 @@ async function main(): Promise<void> {
   // Best rounds pair phases measured minutes apart; within a round they ran back to back,
   // so the median of per-round figures is the steadier reading on a noisy machine.
   if (rounds > 1 && has('public')) {
-    const perRound = (figure: (round: Partial<Record<PhaseName, PhaseResult>>) => number, digits: number) => {
+    const perRound = (figure: (round: RoundResults) => number, digits: number) => {
       const values = roundResults.map(figure).filter((value) => !Number.isNaN(value));
       const sorted = [...values].sort((a, b) => a - b);
       const median = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -408,7 +414,7 @@ async function main(): Promise<void> {
     }
     if (has('plain')) console.log(`    public / plain: ${perRound((r) => ratio(r.public, r.plain), 3)}`);
     if (has('distinct')) {
-      const overBudget = (r: Partial<Record<PhaseName, PhaseResult>>) =>
+      const overBudget = (r: RoundResults) =>
         r.distinct === undefined || r.public === undefined
           ? Number.NaN
           : (cpuPerRequestMs(r.distinct) - cpuPerRequestMs(r.public) - 1.1 * rawVerifyMs) * 1000;
